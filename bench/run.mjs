@@ -1,0 +1,129 @@
+// npm run bench: prints per-detector microseconds, the per-call cost of
+// hooked operations, and HTTP throughput of the example shop with and without
+// Vigil (and under Zen by Aikido, the open peer), as ratios from one run.
+// Figures only; nothing here asserts on time.
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const dist = (p) => require(join(root, 'packages/agent/dist', p));
+const only = process.argv[2];
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median microseconds per call over `rounds` batches. */
+function micro(fn, { batch = 2000, rounds = 25 } = {}) {
+  for (let i = 0; i < batch; i++) fn();
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    times.push(Number(process.hrtime.bigint() - t0) / batch / 1000);
+  }
+  return median(times);
+}
+
+function detectors() {
+  const { detectSqlInjection } = dist('detectors/sql/index.js');
+  const { detectShellInjection } = dist('detectors/shell/index.js');
+  const { detectPathTraversal } = dist('detectors/path/index.js');
+  const { detectSsrf } = dist('detectors/ssrf/index.js');
+  const { detectCodeInjection } = dist('detectors/code/index.js');
+  const { detectNoSqlInjection } = dist('detectors/nosql/index.js');
+  const input = (path, value) => ({ source: 'query', path, value });
+  const inputs10 = [
+    input('query.q', 'Desk lamp'),
+    input('query.sort', 'price desc, name'),
+    ...Array.from({ length: 8 }, (_, i) => input(`query.p${i}`, `not-in-the-query-${i}`)),
+  ];
+  const sql200 = "SELECT p.id, p.name, p.price, c.title FROM products p JOIN categories c ON c.id = p.category_id WHERE p.name LIKE '%Desk lamp%' AND p.active = 1 ORDER BY price desc, name LIMIT 20";
+  const sql2000 = sql200 + ' UNION ALL ' + Array.from({ length: 9 }, () => sql200.replace('Desk lamp', 'x')).join(' UNION ALL ');
+  const rows = [
+    ['sql: 200-char query, 10 inputs, 2 occur', () => detectSqlInjection(sql200, 'postgres', inputs10)],
+    ['sql: 2,000-char query, 10 inputs, 2 occur', () => detectSqlInjection(sql2000, 'postgres', inputs10)],
+    ['sql: attack (tautology in a literal)', () => detectSqlInjection("SELECT * FROM users WHERE name = '' OR '1'='1'", 'mysql', [input('query.q', "' OR '1'='1")])],
+    ['shell: `convert <file> out.png`, input with spaces', () => detectShellInjection('convert "my photo.jpg" out.png', [input('query.f', 'my photo.jpg'), ...inputs10])],
+    ['shell: attack', () => detectShellInjection('ping -c 1 127.0.0.1; id', [input('query.h', '127.0.0.1; id')])],
+    ['path: /app/uploads/<file>', () => detectPathTraversal('/app/uploads/report.pdf', [input('query.f', 'report.pdf'), ...inputs10], { cwd: '/app' })],
+    ['path: traversal', () => detectPathTraversal('/app/uploads/../../etc/passwd', [input('query.f', '../../etc/passwd')], { cwd: '/app' })],
+    ['ssrf: public host from input', () => detectSsrf('example.com', '93.184.216.34', [input('query.url', 'https://example.com/x'), ...inputs10])],
+    ['ssrf: metadata address', () => detectSsrf('169.254.169.254', null, [input('query.url', 'http://169.254.169.254/latest')])],
+    ['code: formula price * qty', () => detectCodeInjection('price * qty', [input('query.f', 'price * qty')])],
+    ['code: attack', () => detectCodeInjection("require('child_process').execSync('id')", [input('query.f', "require('child_process').execSync('id')")])],
+    ['nosql: filter with an operator from input', () => {
+      const body = { user: 'alice', pass: { $ne: null } };
+      return detectNoSqlInjection({ user: body.user, pass: body.pass }, [{ source: 'body', path: 'body', value: body }], []);
+    }],
+  ];
+  console.log('\n## Detectors (median microseconds per check)\n');
+  for (const [name, fn] of rows) console.log(`${micro(fn).toFixed(2).padStart(8)} µs  ${name}`);
+}
+
+function calls() {
+  const run = (args) => JSON.parse(execFileSync(process.execPath, [...args, join(root, 'bench/calls.cjs')], { cwd: root, env: { ...process.env, VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' } }).toString());
+  const plain = run([]);
+  const vigil = run(['--require', '@vigil/agent/register']);
+  console.log('\n## Hooked calls (nanoseconds per call; ratio to unhooked)\n');
+  const row = (label, a, b) => console.log(`${label.padEnd(58)} ${a.toFixed(0).padStart(7)} ns -> ${b.toFixed(0).padStart(7)} ns  x${(b / a).toFixed(3)}`);
+  row('better-sqlite3 prepare, outside any request', plain.sqliteOutside, vigil.sqliteOutside);
+  row('better-sqlite3 prepare, inside a request, no input matches', plain.sqliteInside, vigil.sqliteInside);
+  row('fs.statSync x100,000, outside any request', plain.statSyncOutside, vigil.statSyncOutside);
+  row('fs.statSync, inside a request, no input matches', plain.statSyncInside, vigil.statSyncInside);
+}
+
+async function startShop(label, nodeArgs, env) {
+  const child = spawn(process.execPath, [...nodeArgs, 'server.js'], { cwd: join(root, 'examples/express-shop'), env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (c) => reject(new Error(`${label} exited with ${c}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function load(url, seconds) {
+  const result = await autocannon({ url, connections: 10, duration: seconds, pipelining: 1 });
+  return result.requests.average;
+}
+
+async function http() {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const path = '/products?q=lamp';
+  const setups = [
+    ['no agent', [], {}],
+    ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }],
+    ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }],
+  ];
+  const rates = [];
+  for (const [label, args, env] of setups) {
+    const shop = await startShop(label, args, env);
+    try {
+      await load(shop.url + path, 1); // warm-up
+      rates.push([label, await load(shop.url + path, seconds)]);
+    } finally {
+      shop.stop();
+    }
+  }
+  console.log(`\n## HTTP: express-shop GET ${path} (Express 5 + better-sqlite3), 10 connections, ${seconds}s each\n`);
+  const base = rates[0][1];
+  for (const [label, rate] of rates) console.log(`${label.padEnd(24)} ${rate.toFixed(0).padStart(7)} req/s  ${((rate / base) * 100).toFixed(1).padStart(6)} % of no agent`);
+  const vigil = rates[1][1];
+  const zen = rates[2][1];
+  console.log(`\nVigil / Zen throughput: x${(vigil / zen).toFixed(2)}`);
+}
+
+console.log(`Vigil bench — ${process.version}, ${new Date().toISOString()}`);
+if (!only || only === 'detectors') detectors();
+if (!only || only === 'calls') calls();
+if (!only || only === 'http') await http();

@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { collectInputs, DEFAULT_LIMITS } from './inputs.js';
+
+const find = (inputs: ReturnType<typeof collectInputs>, value: string) => inputs.find((i) => i.value === value);
+
+describe('request input flattening', () => {
+  it('flattens nested bodies, arrays and keys with their source paths', () => {
+    const inputs = collectInputs([
+      { source: 'body', prefix: 'body', value: { user: { name: 'Ann', tags: ['a b', 'c d'] }, "k'ey": 1 } },
+      { source: 'query', prefix: 'query', value: { q: 'lamp' } },
+    ]);
+    assert.equal(find(inputs, 'Ann')?.path, 'body.user.name');
+    assert.equal(find(inputs, 'c d')?.path, 'body.user.tags.1');
+    assert.equal(find(inputs, "k'ey")?.transform, 'key');
+    assert.equal(find(inputs, 'lamp')?.source, 'query');
+  });
+
+  it('adds the decoded forms an app would see', () => {
+    const payload = "' OR 1=1--";
+    const b64 = Buffer.from(JSON.stringify({ category: payload })).toString('base64');
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: "x' UNION SELECT 1--" })).toString('base64url')}.sig`;
+    const inputs = collectInputs([
+      {
+        source: 'body',
+        prefix: 'body',
+        value: {
+          b: b64,
+          j: JSON.stringify({ inner: '../../etc/passwd' }),
+          u: '%27%20OR%201%3D1',
+          h: Buffer.from('; cat /etc/passwd').toString('hex'),
+          w: '\uff07 OR 1=1',
+          t: jwt,
+        },
+      },
+    ]);
+    assert.equal(find(inputs, payload)?.transform, 'base64+json');
+    assert.equal(find(inputs, '../../etc/passwd')?.transform, 'json');
+    assert.equal(find(inputs, "' OR 1=1")?.transform, 'url');
+    assert.equal(find(inputs, '; cat /etc/passwd')?.transform, 'hex');
+    assert.equal(find(inputs, "' OR 1=1")?.path, 'body.u');
+    assert.ok(inputs.some((i) => i.transform === 'nfkc' && i.value === "' OR 1=1"));
+    assert.equal(find(inputs, "x' UNION SELECT 1--")?.transform, 'jwt');
+  });
+
+  it('does not decode plain words or numbers as base64/hex', () => {
+    const inputs = collectInputs([{ source: 'query', prefix: 'query', value: { a: 'password', b: '12345678', c: 'deadbeef' } }]);
+    assert.equal(inputs.filter((i) => i.transform !== undefined).length, 0);
+  });
+
+  it('skips protocol headers and the raw cookie header', () => {
+    const inputs = collectInputs([{ source: 'headers', prefix: 'headers', value: { cookie: 'sid=abc', 'user-agent': "sqlmap' --", 'content-length': '12' } }]);
+    assert.deepEqual(inputs.map((i) => i.path), ['headers.user-agent']);
+  });
+
+  it('stays bounded on a hostile body', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const wide = Array.from({ length: 100_000 }, (_, i) => `value-${i}`);
+    const inputs = collectInputs([
+      { source: 'body', prefix: 'body', value: deep },
+      { source: 'body', prefix: 'body', value: wide },
+    ]);
+    assert.ok(inputs.length <= DEFAULT_LIMITS.maxInputs);
+    assert.ok(inputs.length > 0);
+  });
+});

@@ -1,0 +1,252 @@
+import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
+
+// Flattens a request's parsed input into the strings the detectors compare
+// with sink arguments, and adds the forms an app commonly decodes before use
+// (URL-decoding again, JSON inside a string, base64, hex, JWT payloads,
+// Unicode NFKC). A hostile body must not make this slow: depth, count and
+// size are bounded, and it runs at most once per request, only when a sink asks.
+
+export interface InputLimits {
+  maxDepth: number;
+  maxInputs: number;
+  maxStringLength: number;
+  maxTotalChars: number;
+}
+
+export const DEFAULT_LIMITS: InputLimits = {
+  maxDepth: 16,
+  maxInputs: 2000,
+  maxStringLength: 64 * 1024,
+  maxTotalChars: 1024 * 1024,
+};
+
+/** Headers whose values are protocol noise, not something an app feeds into a sink. */
+const SKIPPED_HEADERS = new Set([
+  'cookie',
+  'content-length',
+  'connection',
+  'accept-encoding',
+  'keep-alive',
+  'upgrade-insecure-requests',
+  'sec-fetch-mode',
+  'sec-fetch-site',
+  'sec-fetch-dest',
+  'sec-fetch-user',
+]);
+
+class Collector {
+  readonly out: UserInput[] = [];
+  private chars = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(readonly limits: InputLimits) {}
+
+  get full(): boolean {
+    return this.out.length >= this.limits.maxInputs || this.chars >= this.limits.maxTotalChars;
+  }
+
+  add(source: InputSource, path: string, value: string, transform?: string): boolean {
+    if (this.full || value.length === 0) return false;
+    if (value.length > this.limits.maxStringLength) value = value.slice(0, this.limits.maxStringLength);
+    // The same string at two paths is checked once, under its first path.
+    const key = transform === undefined ? value : `${transform}\u0000${value}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    this.chars += value.length;
+    this.out.push(transform === undefined ? { source, path, value } : { source, path, value, transform });
+    return true;
+  }
+}
+
+export function collectInputs(
+  parts: readonly { source: InputSource; prefix: string; value: unknown }[],
+  limits: InputLimits = DEFAULT_LIMITS,
+): UserInput[] {
+  const c = new Collector(limits);
+  for (const part of parts) {
+    if (part.source === 'headers') collectHeaders(c, part.value);
+    else walk(c, part.source, part.prefix, part.value, 0, undefined);
+  }
+  return c.out;
+}
+
+function collectHeaders(c: Collector, headers: unknown): void {
+  if (headers === null || typeof headers !== 'object') return;
+  const h = headers as Record<string, unknown>;
+  for (const name of Object.keys(h)) {
+    if (SKIPPED_HEADERS.has(name)) continue;
+    walk(c, 'headers', `headers.${name}`, h[name], 1, undefined);
+  }
+}
+
+function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
+  if (c.full || depth > c.limits.maxDepth) return;
+  if (typeof value === 'string') {
+    if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !c.full; i++) walk(c, source, `${path}.${i}`, value[i], depth + 1, transform);
+    return;
+  }
+  if (isBinary(value)) return;
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (c.full) return;
+    const childPath = path === '' ? key : `${path}.${key}`;
+    // Keys are input too (`{"name' OR 1=1--": 1}` used as a column name).
+    if (!isPlainKey(key)) c.add(source, childPath, key, transform === undefined ? 'key' : transform);
+    walk(c, source, childPath, obj[key], depth + 1, transform);
+  }
+}
+
+function isBinary(value: object): boolean {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+function isPlainKey(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const ch = key.charCodeAt(i);
+    const ok = (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 45;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// ---- decoded forms -------------------------------------------------------
+
+function decodeForms(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
+  if (value.length < 4 || depth >= c.limits.maxDepth) return;
+  const next = depth + 1;
+  const tag = (t: string): string => (transform === undefined ? t : `${transform}+${t}`);
+
+  if (value.includes('%')) {
+    const once = safeDecodeURIComponent(value);
+    if (once !== null && once !== value) walk(c, source, path, once, next, tag('url'));
+  }
+  if (hasNonAscii(value)) {
+    const nfkc = value.normalize('NFKC');
+    if (nfkc !== value) walk(c, source, path, nfkc, next, tag('nfkc'));
+  }
+  const first = value.charCodeAt(0);
+  if (first === 123 /* { */ || first === 91 /* [ */ || first === 34 /* " */) {
+    const parsed = safeJsonParse(value);
+    if (parsed !== undefined && typeof parsed === 'object') walk(c, source, path, parsed, next, tag('json'));
+    else if (typeof parsed === 'string' && parsed !== value) walk(c, source, path, parsed, next, tag('json'));
+  }
+  if (value.length >= 16 && value.startsWith('eyJ')) {
+    const payload = jwtPayload(value);
+    if (payload !== undefined) walk(c, source, path, payload, next, tag('jwt'));
+  }
+  if (value.length >= 8 && isHex(value)) {
+    const text = decodeHex(value);
+    if (text !== null) walk(c, source, path, text, next, tag('hex'));
+  } else if (value.length >= 8 && isBase64(value)) {
+    const text = decodeBase64(value);
+    if (text !== null) walk(c, source, path, text, next, tag('base64'));
+  }
+  if (value.length >= 8 && value.includes('&#')) {
+    const text = decodeHtmlEntities(value);
+    if (text !== value) walk(c, source, path, text, next, tag('html'));
+  }
+}
+
+function safeDecodeURIComponent(value: string): string | null {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+function safeJsonParse(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasNonAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return true;
+  return false;
+}
+
+function isHex(value: string): boolean {
+  if (value.length % 2 !== 0) return false;
+  let letters = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) continue;
+    if ((ch >= 97 && ch <= 102) || (ch >= 65 && ch <= 70)) {
+      letters = true;
+      continue;
+    }
+    return false;
+  }
+  // All-digit strings are numbers, not hex text.
+  return letters;
+}
+
+function isBase64(value: string): boolean {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (value.length - end > 2) return false;
+  let lower = false;
+  let upperOrDigit = false;
+  for (let i = 0; i < end; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch >= 97 && ch <= 122) lower = true;
+    else if ((ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57)) upperOrDigit = true;
+    else if (ch !== 43 && ch !== 47 && ch !== 45 && ch !== 95) return false; // + / - _
+  }
+  // Plain words ("password", "HELLOWORLD") are not worth decoding.
+  return lower && upperOrDigit;
+}
+
+/** Decoded text when it is printable UTF-8; binary blobs are not input an app puts in a query. */
+function printable(buf: Buffer): string | null {
+  if (buf.length === 0) return null;
+  const text = buf.toString('utf8');
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0xfffd || (ch < 32 && ch !== 9 && ch !== 10 && ch !== 13)) bad++;
+  }
+  return bad === 0 ? text : null;
+}
+
+function decodeBase64(value: string): string | null {
+  return printable(Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64'));
+}
+
+function decodeHex(value: string): string | null {
+  return printable(Buffer.from(value, 'hex'));
+}
+
+function jwtPayload(value: string): unknown {
+  const dot1 = value.indexOf('.');
+  const dot2 = dot1 < 0 ? -1 : value.indexOf('.', dot1 + 1);
+  if (dot2 < 0) return undefined;
+  const text = printable(Buffer.from(value.slice(dot1 + 1, dot2), 'base64url'));
+  return text === null ? undefined : safeJsonParse(text);
+}
+
+function decodeHtmlEntities(value: string): string {
+  return value.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (whole, code: string) => {
+    const n = code[0] === 'x' ? parseInt(code.slice(1), 16) : parseInt(code, 10);
+    return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : whole;
+  });
+}
+
+/** The request's parsed objects, for detectors that look at structure (NoSQL operators, prototype keys). */
+export function objectInputs(parts: readonly { source: InputSource; prefix: string; value: unknown }[]): UserObjectInput[] {
+  const out: UserObjectInput[] = [];
+  for (const part of parts) {
+    if (part.value !== null && typeof part.value === 'object' && part.source !== 'headers') {
+      out.push({ source: part.source, path: part.prefix, value: part.value });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+import { detectSqlInjection, sqlMarkers } from '../detectors/sql/index.js';
+import { detectShellInjection } from '../detectors/shell/index.js';
+import type { SqlDialect } from '../detectors/sql/index.js';
+import type { Finding, UserInput } from '../detectors/types.js';
+
+const CAPACITY = 500;
+const MIN_LENGTH = 4;
+const MAX_LENGTH = 1024;
+const MARKER_CACHE = 2000;
+
+/**
+ * Second-order injection without a baseline: a bounded ring of recent request
+ * strings that carry SQL or shell syntax. A later query that shows injection
+ * markers is traced back to them, even when the current request did not send
+ * them (the app stored the payload and reused it). Benign queries cost one
+ * cached marker lookup.
+ */
+export class RecentInputs {
+  private readonly ring: (UserInput | undefined)[] = new Array<UserInput | undefined>(CAPACITY);
+  private readonly seen = new Set<string>();
+  private next = 0;
+  private readonly markerCache = new Map<string, boolean>();
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Remembers the request's inputs that carry syntax; called once per request's input set. */
+  remember(inputs: readonly UserInput[]): void {
+    for (const input of inputs) {
+      const v = input.value;
+      if (v.length < MIN_LENGTH || v.length > MAX_LENGTH || this.seen.has(v) || !hasSyntax(v)) continue;
+      const evicted = this.ring[this.next];
+      if (evicted !== undefined) this.seen.delete(evicted.value);
+      this.ring[this.next] = { source: 'stored', path: `stored(${input.path})`, value: v, ...(input.transform ? { transform: input.transform } : {}) };
+      this.seen.add(v);
+      this.next = (this.next + 1) % CAPACITY;
+    }
+  }
+
+  detectSql(query: string, dialect: SqlDialect): Finding | null {
+    if (this.seen.size === 0 || !this.hasSqlMarkers(query, dialect)) return null;
+    const found = this.containedIn(query);
+    if (found.length === 0) return null;
+    const finding = detectSqlInjection(query, dialect, found);
+    return finding === null ? null : { ...finding, confidence: Math.min(finding.confidence, 0.9), description: `stored input: ${finding.description}` };
+  }
+
+  detectShell(command: string): Finding | null {
+    if (this.seen.size === 0 || !hasShellSyntax(command)) return null;
+    const found = this.containedIn(command);
+    if (found.length === 0) return null;
+    const finding = detectShellInjection(command, found);
+    return finding === null ? null : { ...finding, confidence: Math.min(finding.confidence, 0.9), description: `stored input: ${finding.description}` };
+  }
+
+  private containedIn(text: string): UserInput[] {
+    const out: UserInput[] = [];
+    for (const input of this.ring) {
+      if (input !== undefined && input.value.length <= text.length && text.includes(input.value)) out.push(input);
+    }
+    return out;
+  }
+
+  private hasSqlMarkers(query: string, dialect: SqlDialect): boolean {
+    let has = this.markerCache.get(query);
+    if (has === undefined) {
+      has = sqlMarkers(query, dialect).length > 0;
+      if (this.markerCache.size >= MARKER_CACHE) this.markerCache.clear();
+      this.markerCache.set(query, has);
+    }
+    return has;
+  }
+}
+
+function hasSyntax(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    switch (v.charCodeAt(i)) {
+      case 39: // '
+      case 34: // "
+      case 59: // ;
+      case 96: // `
+      case 124: // |
+      case 38: // &
+      case 36: // $
+      case 10: // newline
+        return true;
+      case 45: // -
+        if (v.charCodeAt(i + 1) === 45) return true;
+        break;
+      case 47: // /
+        if (v.charCodeAt(i + 1) === 42) return true;
+        break;
+    }
+  }
+  return false;
+}
+
+function hasShellSyntax(command: string): boolean {
+  for (let i = 0; i < command.length; i++) {
+    switch (command.charCodeAt(i)) {
+      case 59: // ;
+      case 124: // |
+      case 38: // &
+      case 36: // $
+      case 96: // `
+      case 10: // newline
+      case 60: // <
+      case 62: // >
+        return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,195 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectInputs, objectInputs } from './inputs.js';
+import { clientIp } from './ip.js';
+import type { IpMatcher } from './ip.js';
+import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
+
+export interface RequestUser {
+  id: string;
+  name?: string;
+}
+
+type Part = { source: InputSource; prefix: string; value: unknown };
+
+/** Framework-specific readers; the http source fills these in generically. */
+export interface FrameworkView {
+  body?: () => unknown;
+  params?: () => unknown;
+  query?: () => unknown;
+  route?: () => string | undefined;
+}
+
+/**
+ * Everything Vigil knows about the request being served. Created when the
+ * server emits 'request'; body, params, route and the flattened inputs are
+ * read lazily, from what the framework parsed, when a sink first asks.
+ */
+export class RequestContext {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+  readonly startedAt: number;
+  user: RequestUser | undefined;
+  framework: FrameworkView | undefined;
+  /** Set once Vigil has answered this request with a block. */
+  blocked = false;
+  /** Its inputs were added to the recent-inputs ring (second-order checks). */
+  remembered = false;
+  /** Route pattern set explicitly by a framework source. */
+  routePattern: string | undefined;
+  extraParts: Part[] | undefined;
+
+  private cachedIp: string | undefined | null = null;
+  private cachedPath: string | undefined;
+  private cachedInputs: UserInput[] | undefined;
+  private cachedObjects: UserObjectInput[] | undefined;
+  private inputsKeyBody: unknown;
+  private inputsKeyParams: unknown;
+  private inputsKeyExtra = 0;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse | undefined,
+    private readonly trustedProxies: IpMatcher,
+  ) {
+    const header = req.headers['x-request-id'];
+    this.id = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+    this.startedAt = Date.now();
+  }
+
+  get ip(): string | undefined {
+    if (this.cachedIp === null) {
+      this.cachedIp = clientIp(this.req.socket?.remoteAddress, this.req.headers['x-forwarded-for'], this.trustedProxies);
+    }
+    return this.cachedIp;
+  }
+
+  get path(): string {
+    if (this.cachedPath === undefined) {
+      const q = this.url.indexOf('?');
+      this.cachedPath = q === -1 ? this.url : this.url.slice(0, q);
+    }
+    return this.cachedPath;
+  }
+
+  get headers(): IncomingMessage['headers'] {
+    return this.req.headers;
+  }
+
+  /** The route pattern (`/users/:id`) when the framework told us, else the path. */
+  get route(): string {
+    return this.routePattern ?? this.framework?.route?.() ?? expressRoute(this.req) ?? this.path;
+  }
+
+  get query(): unknown {
+    const fromFramework = this.framework?.query?.() ?? (this.req as { query?: unknown }).query;
+    if (fromFramework !== null && typeof fromFramework === 'object') return fromFramework;
+    const q = this.url.indexOf('?');
+    if (q === -1) return undefined;
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(this.url.slice(q + 1))) {
+      const prev = out[k];
+      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    return out;
+  }
+
+  get body(): unknown {
+    return this.framework?.body?.() ?? (this.req as { body?: unknown }).body;
+  }
+
+  get params(): unknown {
+    return this.framework?.params?.() ?? (this.req as { params?: unknown }).params;
+  }
+
+  get cookies(): Record<string, string> | undefined {
+    const parsed = (this.req as { cookies?: unknown }).cookies;
+    if (parsed !== null && typeof parsed === 'object') return parsed as Record<string, string>;
+    const header = this.req.headers.cookie;
+    if (header === undefined) return undefined;
+    const out: Record<string, string> = {};
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      let value = pair.slice(eq + 1).trim();
+      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        /* keep raw */
+      }
+      if (!(name in out)) out[name] = value;
+    }
+    return out;
+  }
+
+  /** Adds input from a source the framework sources know about (GraphQL variables …). */
+  addInput(source: InputSource, prefix: string, value: unknown): void {
+    (this.extraParts ??= []).push({ source, prefix, value });
+  }
+
+  private parts(): Part[] {
+    const path = safeDecode(this.path);
+    const parts: Part[] = [
+      { source: 'query', prefix: 'query', value: this.query },
+      { source: 'body', prefix: 'body', value: this.body },
+      { source: 'params', prefix: 'params', value: this.params },
+      { source: 'cookies', prefix: 'cookies', value: this.cookies },
+      { source: 'headers', prefix: 'headers', value: this.req.headers },
+      { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
+    ];
+    if (this.extraParts !== undefined) parts.push(...this.extraParts);
+    return parts;
+  }
+
+  /**
+   * All user-controlled strings with their decoded forms, computed once; again
+   * only if the framework has since parsed a body or matched new params.
+   */
+  inputs(): UserInput[] {
+    const body = this.body;
+    const params = this.params;
+    const extra = this.extraParts?.length ?? 0;
+    if (this.cachedInputs === undefined || body !== this.inputsKeyBody || params !== this.inputsKeyParams || extra !== this.inputsKeyExtra) {
+      this.inputsKeyBody = body;
+      this.inputsKeyParams = params;
+      this.inputsKeyExtra = extra;
+      const parts = this.parts();
+      this.cachedInputs = collectInputs(parts);
+      this.cachedObjects = objectInputs(parts);
+    }
+    return this.cachedInputs;
+  }
+
+  objectInputs(): UserObjectInput[] {
+    this.inputs();
+    return this.cachedObjects ?? [];
+  }
+}
+
+/** Express (4 and 5) leaves the matched route on the request: `req.baseUrl` + `req.route.path`. */
+function expressRoute(req: IncomingMessage): string | undefined {
+  const r = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  const path = r.route?.path;
+  if (typeof path !== 'string') return undefined;
+  return (typeof r.baseUrl === 'string' ? r.baseUrl : '') + path;
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+export const requestStorage = new AsyncLocalStorage<RequestContext>();
+
+export function currentContext(): RequestContext | undefined {
+  return requestStorage.getStore();
+}

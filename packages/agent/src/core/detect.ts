@@ -1,0 +1,100 @@
+import { detectSqlInjection } from '../detectors/sql/index.js';
+import { detectShellInjection, detectOptionInjection, shellCommandNames } from '../detectors/shell/index.js';
+import { detectPathTraversal } from '../detectors/path/index.js';
+import { detectSsrf } from '../detectors/ssrf/index.js';
+import { detectCodeInjection } from '../detectors/code/index.js';
+import { detectNoSqlInjection } from '../detectors/nosql/index.js';
+import { detectUnsafeDeserialization } from '../detectors/deserialize/index.js';
+import type { Finding, UserInput } from '../detectors/types.js';
+import type { RequestContext } from '../context/request-context.js';
+import type { Operation } from '../sinks/types.js';
+import type { Policy } from '../policy/policy.js';
+import type { SqlBaseline } from '../policy/baseline.js';
+import type { RecentInputs } from '../context/recent-inputs.js';
+
+const NO_INPUTS: readonly UserInput[] = [];
+
+export interface DetectEnv {
+  policy: Policy;
+  cwd: string;
+  baseline: SqlBaseline | undefined;
+  recent: RecentInputs;
+  /** Lazily computed app call site (stack walk), only when a check needs it. */
+  callSite: () => string | undefined;
+}
+
+/**
+ * Maps an operation to its detector(s). Pure dispatch: each detector decides
+ * on its own; this only gathers what they need from the request and policy.
+ */
+export function detect(op: Operation, ctx: RequestContext | undefined, env: DetectEnv): Finding | null {
+  const inputs = ctx === undefined ? NO_INPUTS : ctx.inputs();
+  switch (op.kind) {
+    case 'sql': {
+      let finding = inputs.length > 0 ? detectSqlInjection(op.query, op.dialect, inputs) : null;
+      // Stored payloads: strings earlier requests sent, now reused by the app.
+      if (finding === null) finding = env.recent.detectSql(op.query, op.dialect);
+      if (finding === null && env.baseline !== undefined) finding = env.baseline.check(op.query, op.dialect, env.callSite);
+      return finding;
+    }
+    case 'shell': {
+      let finding = inputs.length > 0 ? detectShellInjection(op.command, inputs) : null;
+      if (finding === null) finding = env.recent.detectShell(op.command);
+      if (finding === null) finding = unlistedCommand(op.command, env.policy);
+      return finding;
+    }
+    case 'exec':
+      return inputs.length > 0 ? detectOptionInjection(op.file, op.args, inputs) : null;
+    case 'path': {
+      if (inputs.length === 0) return null;
+      const opts = { cwd: env.cwd, allowedDirs: env.policy.file.paths?.allowedDirs, sensitivePaths: env.policy.file.paths?.sensitivePaths };
+      return detectPathTraversal(op.path, inputs, opts) ?? (op.path2 !== undefined ? detectPathTraversal(op.path2, inputs, opts) : null);
+    }
+    case 'outbound': {
+      if (inputs.length === 0) return null;
+      const allow = env.policy.file.ssrf?.allowHosts;
+      if (allow !== undefined && allow.includes(op.hostname.toLowerCase())) return null;
+      return detectSsrf(op.hostname, op.address ?? null, inputs);
+    }
+    case 'code':
+      return inputs.length > 0 ? detectCodeInjection(op.code, inputs) : null;
+    case 'nosql':
+      return ctx === undefined ? null : detectNoSqlInjection(op.filter, ctx.objectInputs(), inputs);
+    case 'deserialize':
+      return detectUnsafeDeserialization(op.payload, op.format, inputs);
+  }
+}
+
+/** `shellCommands: deny-unlisted`: any shell command not on the list, input or not. */
+function unlistedCommand(command: string, policy: Policy): Finding | null {
+  const shell = policy.file.shell;
+  if (shell?.shellCommands !== 'deny-unlisted') return null;
+  const allowed = shell.allowedCommands ?? [];
+  for (const name of shellCommandNames(command)) {
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (!allowed.includes(name) && !allowed.includes(base)) {
+      return {
+        rule: 'shell_unlisted_command',
+        threatLevel: 'high',
+        confidence: 0.8,
+        description: `shell runs "${base}", which is not in shell.allowedCommands`,
+        detail: { command: base },
+      };
+    }
+  }
+  return null;
+}
+
+/** Whether a kind must be inspected even outside a request (stored payloads, policy-only rules). */
+export function needsContextFreeCheck(kind: Operation['kind'], env: { policy: Policy; baseline: SqlBaseline | undefined; recent: RecentInputs }): boolean {
+  switch (kind) {
+    case 'sql':
+      return env.baseline !== undefined || env.recent.size > 0;
+    case 'shell':
+      return env.policy.file.shell?.shellCommands === 'deny-unlisted' || env.recent.size > 0;
+    case 'deserialize':
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,68 @@
+import childProcess from 'node:child_process';
+import { wrapMethod } from '../../hooks/wrap.js';
+import { agentFor, sink } from '../runtime.js';
+import type { Agent, BuiltinPatcher } from '../../core/agent.js';
+import type { SinkRef } from '../types.js';
+
+type Shape = 'command' | 'file';
+
+/** Public functions and how they take what they run: a shell command line, or a file plus argv. */
+const FUNCTIONS: readonly [name: string, shape: Shape][] = [
+  ['exec', 'command'],
+  ['execSync', 'command'],
+  ['execFile', 'file'],
+  ['execFileSync', 'file'],
+  ['spawn', 'file'],
+  ['spawnSync', 'file'],
+  ['fork', 'file'],
+];
+
+// exec() calls module.exports.execFile() internally: inspect the outermost call only.
+let depth = 0;
+
+/**
+ * child_process: a call that runs a shell (exec*, or shell: true / a shell
+ * path) is checked as a shell command line; a shell-less call only for
+ * option injection. A block throws synchronously, as these functions do for
+ * invalid arguments, so no child is ever spawned.
+ */
+export const childProcessSink: BuiltinPatcher = {
+  name: 'child_process',
+  install(_agent: Agent) {
+    for (const [name, shape] of FUNCTIONS) {
+      const ref = sink('child_process', name);
+      wrapMethod(childProcess, name, (original) =>
+        function childProcessSink(this: unknown, ...args: unknown[]) {
+          if (depth === 0) {
+            const agent = agentFor('shell');
+            if (agent !== undefined) inspectCall(agent, ref, shape, name, args);
+          }
+          depth++;
+          try {
+            return original.apply(this, args);
+          } finally {
+            depth--;
+          }
+        },
+      );
+    }
+  },
+};
+
+function inspectCall(agent: Agent, ref: SinkRef, shape: Shape, name: string, args: unknown[]): void {
+  const first = args[0];
+  if (typeof first !== 'string') return;
+  if (shape === 'command') {
+    agent.inspect(ref, { kind: 'shell', command: first });
+    return;
+  }
+  const argv = Array.isArray(args[1]) ? (args[1] as unknown[]).filter((a): a is string => typeof a === 'string') : [];
+  const options = (Array.isArray(args[1]) ? args[2] : args[1]) as { shell?: unknown } | undefined;
+  const shell = name !== 'fork' && options !== null && typeof options === 'object' && options.shell !== undefined && options.shell !== false;
+  if (shell) {
+    // Node joins file and args with spaces and hands the line to the shell.
+    agent.inspect(ref, { kind: 'shell', command: argv.length > 0 ? `${first} ${argv.join(' ')}` : first });
+  } else if (agent.wants('exec')) {
+    agent.inspect(ref, { kind: 'exec', file: first, args: argv });
+  }
+}

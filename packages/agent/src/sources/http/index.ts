@@ -1,0 +1,41 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { kContext } from '../../core/symbols.js';
+import { RequestContext, requestStorage } from '../../context/request-context.js';
+import { wrapMethod } from '../../hooks/wrap.js';
+import type { Agent, BuiltinPatcher } from '../../core/agent.js';
+
+const kInternalServer = Symbol.for('vigil.internalServer');
+
+/**
+ * The source every framework stands on: each 'request' a node http/https
+ * server emits runs inside a RequestContext in AsyncLocalStorage, so whatever
+ * the handler calls later, across awaits, timers and callbacks, knows its request.
+ */
+export const httpSource: BuiltinPatcher = {
+  name: 'http-source',
+  install(agent: Agent) {
+    for (const proto of [http.Server.prototype, https.Server.prototype]) {
+      wrapMethod(proto, 'emit', (original) =>
+        function emitWithContext(this: unknown, event: string | symbol, ...args: unknown[]) {
+          if (event !== 'request' || !agent.active || (this as Record<symbol, unknown>)[kInternalServer]) {
+            return original.call(this, event, ...args);
+          }
+          const req = args[0] as IncomingMessage;
+          const res = args[1] as ServerResponse;
+          let ctx: RequestContext;
+          try {
+            ctx = new RequestContext(req, res, agent.policy.trustedProxies);
+            Object.defineProperty(req, kContext, { value: ctx, configurable: true });
+            res.once('close', () => agent.prototypeGuard.check(ctx));
+          } catch (err) {
+            agent.guard.report('source.http', err);
+            return original.call(this, event, ...args);
+          }
+          return requestStorage.run(ctx, () => original.call(this, event, ...args));
+        },
+      );
+    }
+  },
+};

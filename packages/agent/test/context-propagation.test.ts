@@ -1,0 +1,152 @@
+// The request context must survive every way app code continues later:
+// await, timers, event emitters, streams, fs callbacks, and the connection
+// pools of pg and mysql2, whose waiters are woken inside another request's
+// release(). Real servers: PostgreSQL and MariaDB started by npm test.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { EventEmitter } from 'node:events';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { readFile } from 'node:fs';
+import { start, currentRequestId } from '../src/index.js';
+
+start({ mode: 'monitor', logLevel: 'silent' });
+// Drivers load after Vigil, as in an app started with --require.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pg = require('pg') as typeof import('pg');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mysql = require('mysql2') as typeof import('mysql2');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+
+type Handler = (req: IncomingMessage) => Promise<unknown>;
+let handler: Handler = async () => undefined;
+let server: Server;
+let base: string;
+
+before(async () => {
+  server = createServer((req, res) => {
+    handler(req).then(
+      (value) => res.end(JSON.stringify({ id: currentRequestId(), value })),
+      (err: Error) => res.writeHead(500).end(err.message),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+after(() => server.close());
+
+async function call(id: string): Promise<{ id: string; value: unknown }> {
+  const res = await fetch(`${base}/`, { headers: { 'x-request-id': id } });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as { id: string; value: unknown };
+}
+
+describe('request context propagation', () => {
+  it('survives await, timers and immediates', async () => {
+    handler = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      const afterTimer = currentRequestId();
+      const afterImmediate = await new Promise((r) => setImmediate(() => r(currentRequestId())));
+      return [afterTimer, afterImmediate];
+    };
+    const out = await call('ctx-timers');
+    assert.deepEqual(out.value, ['ctx-timers', 'ctx-timers']);
+  });
+
+  it('survives event emitters, streams and fs callbacks', async () => {
+    handler = async () => {
+      const emitter = new EventEmitter();
+      const fromEmitter = new Promise((r) => emitter.once('x', () => r(currentRequestId())));
+      setTimeout(() => emitter.emit('x'), 1);
+      const seen: unknown[] = [];
+      await pipeline(
+        Readable.from(['a', 'b']),
+        new Transform({
+          transform(chunk, _enc, cb) {
+            seen.push(currentRequestId());
+            cb(null, chunk);
+          },
+        }),
+        async function* (source) {
+          for await (const _ of source) seen.push(currentRequestId());
+        },
+      );
+      const fromFs = await new Promise((r) => readFile(__filename, () => r(currentRequestId())));
+      return [await fromEmitter, ...new Set(seen), fromFs];
+    };
+    const out = await call('ctx-streams');
+    assert.deepEqual(out.value, ['ctx-streams', 'ctx-streams', 'ctx-streams']);
+  });
+
+  it('keeps each request its own inside a saturated pg pool (callback waiters)', async () => {
+    const url = process.env.VIGIL_TEST_PG_URL;
+    assert.ok(url, 'VIGIL_TEST_PG_URL is not set: npm test starts PostgreSQL');
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      let releaseFirst: () => void = () => undefined;
+      const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+      handler = async (req) => {
+        if (req.headers['x-request-id'] === 'pg-first') {
+          const client = await pool.connect();
+          await firstHolds;
+          // The waiter is woken inside this release(), i.e. in pg-first's context.
+          client.release();
+          return 'released';
+        }
+        return new Promise((resolve, reject) =>
+          pool.query('SELECT 1 AS one', (err: Error | undefined) => (err ? reject(err) : resolve(currentRequestId()))),
+        );
+      };
+      const first = call('pg-first');
+      await new Promise((r) => setTimeout(r, 50));
+      const second = call('pg-second');
+      await new Promise((r) => setTimeout(r, 50));
+      releaseFirst();
+      assert.equal((await second).value, 'pg-second');
+      assert.equal((await first).value, 'released');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps each request its own inside a saturated mysql2 pool', async () => {
+    const url = process.env.VIGIL_TEST_MYSQL_URL;
+    assert.ok(url, 'VIGIL_TEST_MYSQL_URL is not set: npm test starts MariaDB');
+    const pool = mysql.createPool({ uri: url, connectionLimit: 1 });
+    try {
+      let releaseFirst: () => void = () => undefined;
+      const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+      handler = async (req) => {
+        if (req.headers['x-request-id'] === 'my-first') {
+          const conn = await new Promise<import('mysql2').PoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
+          await firstHolds;
+          conn.release();
+          return 'released';
+        }
+        return new Promise((resolve, reject) => pool.query('SELECT 1 AS one', (err) => (err ? reject(err) : resolve(currentRequestId()))));
+      };
+      const first = call('my-first');
+      await new Promise((r) => setTimeout(r, 50));
+      const second = call('my-second');
+      await new Promise((r) => setTimeout(r, 50));
+      releaseFirst();
+      assert.equal((await second).value, 'my-second');
+      assert.equal((await first).value, 'released');
+    } finally {
+      await new Promise((r) => pool.end(r));
+    }
+  });
+
+  it('survives sqlite3 callbacks', async () => {
+    const db = new sqlite3.Database(':memory:');
+    try {
+      handler = async () => new Promise((resolve, reject) => db.all('SELECT 1 AS one', (err) => (err ? reject(err) : resolve(currentRequestId()))));
+      assert.equal((await call('sqlite3-cb')).value, 'sqlite3-cb');
+    } finally {
+      await new Promise((r) => db.close(r));
+    }
+  });
+});

@@ -1,0 +1,98 @@
+// Shared by the end-to-end tests: start an example app as a child process
+// under Vigil, talk to it over real HTTP, read the events it wrote.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SecurityEvent } from '../src/events/types.js';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+export const SHOP_DIR = join(REPO_ROOT, 'examples/express-shop');
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  eventsFile: string;
+  output: () => string;
+  events: () => SecurityEvent[];
+  /** Waits until at least `n` events are in the file (events are flushed after the request's tick). */
+  waitForEvents: (n: number, timeoutMs?: number) => Promise<SecurityEvent[]>;
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Node flags before the script: ['--require', '@vigil/agent/register'] */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Policy object written to a temp file and passed as VIGIL_POLICY. */
+  policy?: unknown;
+}
+
+export function tempDir(prefix = 'vigil-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startApp(script: string, opts: StartOptions = {}): Promise<RunningApp> {
+  const dir = tempDir();
+  const eventsFile = join(dir, 'events.jsonl');
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', VIGIL_EVENTS_FILE: eventsFile, VIGIL_LOG_LEVEL: 'warn', ...opts.env };
+  if (opts.policy !== undefined) {
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify(opts.policy));
+    env.VIGIL_POLICY = policyFile;
+  }
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script], { cwd: opts.cwd ?? SHOP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start in time:\n${out}`)), 20_000);
+    const onData = () => {
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code} before listening:\n${out}`));
+    });
+  });
+  const events = (): SecurityEvent[] =>
+    existsSync(eventsFile)
+      ? readFileSync(eventsFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as SecurityEvent)
+      : [];
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    eventsFile,
+    output: () => out,
+    events,
+    waitForEvents: async (n, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const list = events();
+        if (list.length >= n || Date.now() > deadline) return list;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export const REGISTER = ['--require', '@vigil/agent/register'];
+export const REGISTER_ESM = ['--import', '@vigil/agent/register'];

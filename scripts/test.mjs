@@ -1,0 +1,50 @@
+// npm test: starts the real servers (PostgreSQL, MariaDB, Redis) on 127.0.0.1,
+// runs every test file with Node's own test runner, stops the servers.
+// Extra arguments narrow the run: `npm test -- sql` runs files whose path contains "sql".
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestServers } from './test-servers.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) findTests(full, out);
+    else if (/\.test\.(ts|mts|mjs|js)$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+const files = [join(root, 'packages/agent/src'), join(root, 'packages/agent/test')]
+  .flatMap((d) => {
+    try {
+      return findTests(d);
+    } catch {
+      return [];
+    }
+  })
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const servers = await startTestServers();
+for (const p of servers.problems) console.error(`test servers: ${p}`);
+console.log(`test servers: ${Object.entries(servers.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, ...servers.env, VIGIL_REPO_ROOT: root },
+});
+const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+await servers.stop();
+process.exit(code);
