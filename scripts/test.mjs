@@ -36,6 +36,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The end-to-end tests run the built agent (node --require @vigil/agent/register).
+const build = spawn('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+if ((await new Promise((resolve) => build.on('exit', resolve))) !== 0) {
+  console.error('build failed');
+  process.exit(1);
+}
+
 const servers = await startTestServers();
 for (const p of servers.problems) console.error(`test servers: ${p}`);
 console.log(`test servers: ${Object.entries(servers.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);

@@ -18,6 +18,7 @@ app.get('/users', (req, res) => {
 app.get('/echo', (req, res) => {
   res.type('text/plain').send(execSync(`echo ${req.query.text ?? ''}`).toString());
 });
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 app.use((err, req, res, next) => res.status(500).json({ error: 'internal error', message: err.message }));
 
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {

@@ -104,7 +104,7 @@ describe('agent', () => {
   });
 
   it('puts the user set with setUser on events, and counts events in metrics', async () => {
-    handler = (req, res) => {
+    handler = (req) => {
       setUser(req, { id: 'u-42', name: 'Ann' });
       try {
         db.prepare(injected(req)).all();

@@ -70,7 +70,7 @@ describe('request context propagation', () => {
             cb(null, chunk);
           },
         }),
-        async function* (source) {
+        async (source: AsyncIterable<unknown>) => {
           for await (const _ of source) seen.push(currentRequestId());
         },
       );

@@ -258,10 +258,10 @@ for (const driver of drivers()) {
 describe('node:sqlite', () => {
   it('is hooked where the running Node has it', async () => {
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-    let mod: typeof import('node:sqlite') | undefined;
+    let mod: { DatabaseSync: new (file: string) => { exec(sql: string): void; prepare(sql: string): { all(): unknown[] } } } | undefined;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mod = require('node:sqlite') as typeof import('node:sqlite');
+      mod = require('node:sqlite') as typeof mod;
     } catch {
       mod = undefined;
     }

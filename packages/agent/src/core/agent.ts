@@ -179,7 +179,22 @@ export class Agent {
       this.baselineTimer.unref();
     }
     process.once('exit', () => this.shutdown());
+    this.absorbBlockRejections();
     this.logger.info({ version: VERSION, mode: this.policy.mode, policy: this.policyFile }, 'vigil: protecting this process');
+  }
+
+  /**
+   * An async handler that does not catch a block leaves an unhandled
+   * rejection, which would end the process. Vigil already answered the
+   * request, so that one is absorbed; any other rejection keeps Node's
+   * default (it is rethrown) unless the app listens for them itself.
+   */
+  private absorbBlockRejections(): void {
+    const listener = (reason: unknown) => {
+      if (reason instanceof VigilBlockedError) return;
+      if (process.listenerCount('unhandledRejection') === 1) throw reason;
+    };
+    process.on('unhandledRejection', listener);
   }
 
   private watchPolicy(): void {

@@ -30,7 +30,6 @@ export class PrototypeGuard {
 
   /** Cheap enough for every request end: pollution by assignment is an enumerable own property. */
   check(ctx: RequestContext | undefined): void {
-    // eslint-disable-next-line no-unreachable-loop
     for (const _ in Object.prototype) {
       this.report(ctx);
       return;

@@ -30,7 +30,8 @@ export class ModuleHooks {
       list.push(spec);
       this.byModule.set(key, list);
     }
-    const names = [...this.byModule.keys()];
+    // Hooking a file inside a package needs the package itself on the list too.
+    const names = [...new Set([...this.byModule.keys(), ...specs.map((s) => s.module)])];
     const ritm = new RequireHook(names, { internals: true }, (exports, name, basedir) => {
       try {
         this.onLoad(exports, name.split(sep).join('/'), basedir);

@@ -44,7 +44,8 @@ export interface PolicyFile {
   mode?: Mode;
   blockThreshold?: ThreatLevel;
   blockConfidence?: number;
-  rules?: Partial<Record<RuleId, RulePolicy>>;
+  /** Per rule: a mode (`sql_injection: block`) or a RulePolicy. */
+  rules?: Partial<Record<RuleId, RulePolicy | Mode>>;
   allowlist?: AllowlistEntry[];
   trustedProxies?: string[];
   maxPayloadLogSize?: number;

@@ -1,7 +1,9 @@
 import { AsyncResource } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
 import { callbackIndex, wrapMethod } from '../hooks/wrap.js';
 import type { AnyFunction } from '../hooks/wrap.js';
-import { agentFor, failCallback } from './runtime.js';
+import { agentFor } from './runtime.js';
+import { requestStorage } from '../context/request-context.js';
 import type { SqlDialect } from '../detectors/sql/index.js';
 import type { SinkRef } from './types.js';
 
@@ -28,6 +30,7 @@ export function wrapSqlMethod(proto: object, method: string, sink: SinkRef, dial
             return fail(err as Error, args, failure, this);
           }
         }
+        if (requestStorage.getStore() !== undefined) bindCallbacks(args);
       }
       return original.apply(this, args);
     },
@@ -38,18 +41,42 @@ function fail(err: Error, args: unknown[], failure: SqlFailure, self: unknown): 
   if (failure === 'throw') throw err;
   const cb = callbackIndex(args);
   if (cb >= 0) {
-    failCallback(args[cb] as (e: Error) => void, err);
-    return self;
+    // mysql-family callers chain `.once('end', release)` on what query() returns:
+    // hand back a command that ends right after the callback, so pools release.
+    const command = new EventEmitter();
+    process.nextTick(() => {
+      (args[cb] as (e: Error) => void)(err);
+      command.emit('end');
+    });
+    return failure === 'callback-or-throw' ? command : self;
   }
-  // Query objects that carry their own callback (mysql2 `onResult`, mysql `_callback`: pool internals).
-  const q = args[0] as { onResult?: unknown; _callback?: unknown } | null;
+  // A query object carrying its own callback (mysql2 `onResult`, mysql `_callback`): pool internals.
+  const q = args[0] as { onResult?: unknown; _callback?: unknown; emit?: unknown } | null;
   const own = q?.onResult ?? q?._callback;
   if (typeof own === 'function') {
-    failCallback(own as (e: Error) => void, err);
-    return args[0];
+    process.nextTick(() => {
+      (own as (e: Error) => void).call(q, err);
+      if (typeof q?.emit === 'function') (q.emit as (e: string) => void).call(q, 'end');
+    });
+    return q;
   }
   if (failure === 'callback-or-reject') return Promise.reject(err);
   throw err;
+}
+
+/**
+ * A pooled connection answers from its socket, whose async context is the
+ * request that opened it. Binding the caller's callbacks keeps each result
+ * in the request that asked for it.
+ */
+function bindCallbacks(args: unknown[]): void {
+  const cb = callbackIndex(args);
+  if (cb >= 0) args[cb] = AsyncResource.bind(args[cb] as AnyFunction);
+  const q = args[0] as { onResult?: unknown; _callback?: unknown } | null;
+  if (q !== null && typeof q === 'object') {
+    if (typeof q.onResult === 'function') q.onResult = AsyncResource.bind(q.onResult as AnyFunction);
+    if (typeof q._callback === 'function') q._callback = AsyncResource.bind(q._callback as AnyFunction);
+  }
 }
 
 /** The SQL of a string or of a query config object (`{ text }`, `{ sql }`). */

@@ -54,7 +54,8 @@ const FORMULAS = [
   '-1',
   '1e10',
   '[1, 2, 3]',
-  '{ a: 1, b: "x" }.a',
+  '({ a: price, b: "x" }).a',
+  '[{ n: qty * 2 }, { n: -1 }]',
   'a ?? b',
   'score in ranks',
   'typeof value === "number"',
@@ -145,6 +146,13 @@ test('names that reach the runtime', () => {
     assert.equal(reason(`x = ${JSON.stringify(`${name} toy set`)}`, `${name} toy set`), null, `literal ${name}`);
   }
   assert.equal(raw('this.x + 1'), 'name:this');
+  // inside object and array literals too
+  assert.equal(raw('({ a: 1, b: globalThis })'), 'name:globalThis');
+  assert.equal(raw('[{ x: 1 }, { y: process }]'), 'name:process');
+  assert.equal(raw('({ a: sleep(1) })'), 'call');
+  assert.equal(raw('({ __proto__: x })'), 'name:__proto__');
+  assert.equal(raw('({ "__proto__": x })'), 'name:__proto__');
+  assert.equal(raw('({ get a() { return 1 } })'), 'function');
   assert.equal(raw('1 + \\u0072equire'), 'name:require');
   assert.ok(raw('\\u0072equire("fs")'));
   assert.equal(raw('process'), 'name:process'); // the whole evaluated expression
@@ -180,6 +188,8 @@ test('coincidental occurrences in app code are not findings', () => {
   assert.equal(reason('if (process.env.DEBUG) log(x)', 'process'), null);
   assert.equal(reason('price * qty', 'xyz'), null); // not contained
   assert.equal(reason('price * qty', 'p'), null); // too short
+  assert.equal(reason('x = f(a, "b", "c")', '", "'), null); // punctuation that matches the app's own syntax
+  assert.equal(reason('x = f(a, "b")', '")'), null);
   assert.equal(detectCodeInjection('price * qty', []), null);
   assert.equal(detectCodeInjection('', body('abc')), null);
 });

@@ -232,9 +232,13 @@ function viewTokens(tokens: readonly acorn.Token[], s: number, e: number): Token
       const isTemplateChunk = t.type === acorn.tokTypes.template || t.type === acorn.tokTypes.invalidTemplate;
       const inside = isTemplateChunk ? t.start <= s && t.end >= e : t.start < s && t.end > e;
       if (inside) return { verdict: 'inert', count: 0, first };
-      if (t.start < s || t.end > e) {
+      // Across the literal's boundary: a breakout when the input also brings
+      // code on the other side of the quote (a lone quote or a value that
+      // merely touches the app's quote only breaks the syntax, if anything).
+      if ((t.start < s && hasTokenStartingIn(tokens, i + 1, t.end, e)) || (t.end > e && hasTokenStartingIn(tokens, first, s, t.start))) {
         return { verdict: 'reason', reason: t.type === acorn.tokTypes.regexp ? 'regexp-breakout' : 'literal-breakout', count, first };
       }
+      if (t.start < s || t.end > e) return { verdict: 'inert', count: 0, first };
     } else if (t.start < s && t.end > e) {
       // The input is a piece of one app token (`in` within `Math.min`).
       return { verdict: 'inert', count: 0, first };
@@ -242,6 +246,16 @@ function viewTokens(tokens: readonly acorn.Token[], s: number, e: number): Token
     if (t.start >= s) count++;
   }
   return { verdict: count === 0 ? 'inert' : 'analyze', count, first };
+}
+
+/** Whether a token starts within [from, to), scanning from index i. */
+function hasTokenStartingIn(tokens: readonly acorn.Token[], i: number, from: number, to: number): boolean {
+  for (let k = i; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.start >= to) return false;
+    if (t.start >= from) return true;
+  }
+  return false;
 }
 
 /** Punctuation that only code, never a formula, contains: assignment, update, arrow. */
@@ -287,7 +301,7 @@ function containsString(node: AnyNode): boolean {
 /** Pushes the child nodes of `node`; when s >= 0 only those overlapping [s, e). */
 function pushChildren(node: AnyNode, stack: AnyNode[], s: number, e: number): void {
   for (const key in node) {
-    if (key === 'type' || key === 'start' || key === 'end' || key === 'value' || key === 'regex' || key === 'raw') continue;
+    if (key === 'type' || key === 'start' || key === 'end') continue;
     const child = node[key];
     if (Array.isArray(child)) {
       for (let i = 0; i < child.length; i++) {
@@ -573,6 +587,34 @@ function describe(reason: string): string {
 }
 
 /**
+ * A plain ASCII word that is not a denied name cannot change code: it holds no
+ * quote, no `${`, no operator, and a single token is only reported when it is
+ * a denied name. Decided without tokenizing.
+ */
+function isHarmlessWord(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // 0-9 A-Z a-z _ $
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36)) return false;
+  }
+  return !DENY_NAMES.has(value) && value !== 'this' && value !== 'super';
+}
+
+/**
+ * Quotes, brackets and operators alone cannot name a function or a global;
+ * the ones short enough to match the app's own syntax by chance (`", "`,
+ * `")`) are skipped. Letter-free code that does run (JSFuck) is far longer.
+ */
+function isShortPunctuation(value: string): boolean {
+  if (value.length >= 32) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 0x7f) return false;
+  }
+  return true;
+}
+
+/**
  * `code` is the string given to eval / new Function / vm.* / setTimeout(string).
  * A finding when an input occurring in it changes the code beyond a formula.
  */
@@ -584,6 +626,7 @@ export function detectCodeInjection(code: string, inputs: readonly UserInput[]):
     const input = inputs[k]!;
     const value = input.value;
     if (typeof value !== 'string' || value.length < MIN_INPUT_LENGTH || value.length > code.length) continue;
+    if (isHarmlessWord(value) || isShortPunctuation(value)) continue;
     let from = 0;
     for (let n = 0; n < MAX_OCCURRENCES; n++) {
       const s = code.indexOf(value, from);

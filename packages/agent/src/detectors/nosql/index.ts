@@ -193,12 +193,16 @@ function tokenize(code: string): { tokens: acorn.Token[]; errorAt: number } {
 /**
  * A $where slot takes a value: inside a string literal, or one number/name
  * (an optional sign before a number). Anything more from the input — several
- * tokens, a quote that ends or starts a literal — reshaped the predicate.
+ * whole tokens, a quote that ends or starts a literal — reshaped the predicate.
+ * A short input that only matches across pieces of the app's own tokens
+ * (`s.` within `this.x`) is a coincidence.
  */
-function reshapesCode(lexed: { tokens: acorn.Token[]; errorAt: number }, s: number, e: number): boolean {
+function reshapesCode(lexed: { tokens: acorn.Token[]; errorAt: number }, s: number, e: number, hasQuote: boolean): boolean {
   const { tokens, errorAt } = lexed;
-  if (errorAt !== -1 && errorAt >= s) return true; // the input left the code unparseable (an unclosed quote)
+  // The input left the code unparseable: an unclosed quote of its own.
+  if (errorAt !== -1 && errorAt >= s && hasQuote) return true;
   let count = 0;
+  let aligned = true;
   let firstType: acorn.TokenType | null = null;
   let lastType: acorn.TokenType | null = null;
   for (let i = 0; i < tokens.length; i++) {
@@ -211,14 +215,24 @@ function reshapesCode(lexed: { tokens: acorn.Token[]; errorAt: number }, s: numb
       if (t.start < s || t.end > e) return true; // across its quote
     } else if (t.start < s && t.end > e) {
       return false; // a piece of one token
+    } else if (t.start < s || t.end > e) {
+      aligned = false;
     }
     if (count === 0) firstType = t.type;
     lastType = t.type;
     count++;
   }
-  if (count <= 1) return false;
+  if (count <= 1 || !aligned) return false;
   // A signed number (`-1`) is still one value.
   return !(count === 2 && firstType === acorn.tokTypes.plusMin && lastType === acorn.tokTypes.num);
+}
+
+function hasQuoteChar(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 39 || c === 34 || c === 96 || c === 92 || c === 47) return true; // ' " ` \ /
+  }
+  return false;
 }
 
 function codeStrings(node: Record<string, unknown>, out: string[]): void {
@@ -243,7 +257,7 @@ function inputReshaping(code: string, inputs: readonly UserInput[]): { input: Us
       const s = code.indexOf(v, from);
       if (s === -1) break;
       if (lexed === undefined) lexed = tokenize(code);
-      if (reshapesCode(lexed, s, s + v.length)) return { input, offset: s };
+      if (reshapesCode(lexed, s, s + v.length, hasQuoteChar(v))) return { input, offset: s };
       from = s + 1;
     }
   }

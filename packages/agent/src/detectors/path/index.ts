@@ -289,7 +289,6 @@ function notVerbatim(
     i--;
     j--;
   }
-  if (v.indexOf('..') >= j) return null; // the input's `..` is in the shared part
   let ps = i;
   if (ps >= path.length) return null;
   if (path.charCodeAt(ps) !== 47) {
@@ -300,10 +299,10 @@ function notVerbatim(
     }
   }
   if (ps >= path.length - 1) return null;
-  // walk back over `..`, `.` and empty segments before the shared suffix
+  // `..` segments in the shared part, and `..`, `.` and empty segments right before it
+  let sawDotDot = dotDotIn(path, ps + 1, path.length, false);
   let k = ps;
   let runStart = ps;
-  let sawDotDot = false;
   while (k > 0) {
     const segStart = path.lastIndexOf('/', k - 1) + 1;
     const sl = k - segStart;
@@ -313,7 +312,16 @@ function notVerbatim(
     k = segStart - 1;
   }
   if (!sawDotDot) return null;
-  const d = runStart <= 0 ? cwd : runStart === 1 ? '/' : resolvePosix(cwd, path.slice(0, runStart - 1));
+  const d =
+    runStart === ps
+      ? ps === 0
+        ? '/'
+        : resolvePosix(cwd, path.slice(0, ps))
+      : runStart <= 0
+        ? cwd
+        : runStart === 1
+          ? '/'
+          : resolvePosix(cwd, path.slice(0, runStart - 1));
   if (isInside(resolved, d)) return null;
   return traversal(input, 0.85, 'User input, rewritten before use, still climbs out of ' + d, resolved, d, 'rewritten');
 }

@@ -74,6 +74,10 @@ function isWordOnly(v: string): boolean {
   return true;
 }
 
+function isQuoteChar(c: number): boolean {
+  return c === 39 || c === 34 || c === 96 || c === 91; // ' " ` [
+}
+
 /** Index of the token containing offset `pos` (tokens are contiguous). */
 function tokenAt(buf: TokenBuffer, pos: number): number {
   let lo = 0;
@@ -115,30 +119,40 @@ function judge(buf: TokenBuffer, text: string, s: number, e: number): boolean {
     return false;
   }
   let literalBreak = false;
+  // Whether the input puts anything but whitespace outside literals.
+  let code = false;
   for (let k = i0; k <= i1; k++) {
     switch (buf.kinds[k]) {
       case TK_WHITESPACE:
+        continue;
       case TK_IDENTIFIER:
       case TK_NUMBER:
+        code = true;
         continue;
       case TK_QUOTED_IDENTIFIER:
-        if (buf.starts[k]! < s || buf.ends[k]! > e) literalBreak = true;
-        continue;
       case TK_STRING:
-        literalBreak = true;
+        if (buf.kinds[k] === TK_STRING || buf.starts[k]! < s || buf.ends[k]! > e) literalBreak = true;
+        // Opening E'…', $$…$$, X'…' changes how the app's text after the input is read.
+        if (buf.ends[k]! > e && buf.starts[k]! >= s && !isQuoteChar(text.charCodeAt(buf.starts[k]!))) code = true;
         continue;
       case TK_PUNCTUATION: {
         const c = text.charCodeAt(buf.starts[k]!);
+        code = true;
         if (c === 44 || c === 46) continue; // , .
         break;
       }
       case TK_KEYWORD: {
         const w = buf.words[k];
+        code = true;
         if (w === W_ASC || w === W_DESC || w === W_NULLS || w === W_FIRST || w === W_LAST) continue;
+        // A keyword the occurrence only partly covers is the app's word: a
+        // concatenated value never starts or ends inside one (`R ` in `ORDER BY`).
+        if (buf.starts[k]! < s || buf.ends[k]! > e) continue;
         break;
       }
       case TK_OPERATOR:
         // `-1` as a value, not `a -1`
+        code = true;
         if (k < i1 && isSignedNumber(buf, text, k) && !endsValue(buf, text, prevSig(buf, k))) continue;
         break;
       default:
@@ -148,6 +162,11 @@ function judge(buf: TokenBuffer, text: string, s: number, e: number): boolean {
     return true;
   }
   if (!literalBreak) return false;
+  // Closing or opening a literal with only whitespace outside it adds no
+  // code: that is the app's own text around a quote (` '` before a literal,
+  // `' ` after one). Code that a quote-parity shift exposes comes from
+  // another input, which is checked on its own.
+  if (!code) return false;
   // The input only unbalanced the quotes (O'Brien concatenated unescaped):
   // the query now ends in an unterminated literal, which every supported
   // server rejects before running anything. The app's own error surfaces.

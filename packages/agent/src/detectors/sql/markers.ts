@@ -300,8 +300,10 @@ function largeBlobArgument(buf: TokenBuffer, text: string, paren: number): boole
 
 /** COPY … PROGRAM, COPY … TO/FROM '<server file>'. */
 function copyTouchesFiles(buf: TokenBuffer, text: string, i: number): boolean {
+  // Stops at the next COPY too, so scans from successive COPYs never overlap.
   for (let j = nextSig(buf, i); j < buf.count && !isPunct(buf, text, j, 59); j = nextSig(buf, j)) {
     const w = wordAt(buf, text, j);
+    if (w === W_COPY) return false;
     if (w === W_PROGRAM) return true;
     if (w === W_TO || w === W_FROM) {
       const t = nextSig(buf, j);
@@ -318,13 +320,17 @@ function copyTouchesFiles(buf: TokenBuffer, text: string, i: number): boolean {
 export function markersInRange(buf: TokenBuffer, text: string, from: number, to: number, pipesAreOr: boolean): number {
   let m = 0;
   const count = buf.count;
+  // Last significant token, found once: asking nextSig from every comment
+  // in a long run of comments would be quadratic.
+  let lastSig = count - 1;
+  while (lastSig >= 0 && (buf.kinds[lastSig] === TK_WHITESPACE || buf.kinds[lastSig] === TK_COMMENT)) lastSig--;
   for (let i = from; i < to && i < count; i++) {
     const k = buf.kinds[i];
     switch (k) {
       case TK_COMMENT: {
         const f = buf.flags[i]!;
         if ((f & (F_EXEC_OPEN | F_EXEC_CLOSE)) !== 0) break;
-        if ((f & F_LINE_COMMENT) !== 0 ? nextSig(buf, i) >= count : (f & F_UNTERMINATED) !== 0) {
+        if ((f & F_LINE_COMMENT) !== 0 ? i > lastSig : (f & F_UNTERMINATED) !== 0) {
           m |= M_COMMENT_TRUNCATION;
         }
         break;

@@ -20,7 +20,8 @@ const MAX_HOST_LENGTH = 1024;
 /** Inputs longer than this are not re-parsed as URLs on the slow path. */
 const MAX_URL_INPUT_LENGTH = 4096;
 
-// Most severe first: when a name embeds several addresses, report the worst.
+// Severity order: when a name embeds several addresses, or the host and its
+// resolved address differ, the worst class is reported.
 const SEVERITY: Record<AddressClass, number> = {
   metadata: 8,
   loopback: 7,
@@ -133,9 +134,6 @@ function v4ToString(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function v4Octets(n: number): number[] {
-  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-}
 
 type ParsedIp = { v4: number; v6: null } | { v4: -1; v6: ipaddr.IPv6 };
 
@@ -207,35 +205,45 @@ const METADATA_V4 = new Set<number>([
   0xc00000c0, // 192.0.0.192 Oracle Cloud (legacy)
 ]);
 
+/**
+ * IPv4 ranges as ipaddr.js names them (SpecialRanges), parsed once into
+ * integer prefixes so the per-request check is a few bit operations.
+ * Documentation ranges (TEST-NET-1/2/3) route nowhere internal and the 6to4
+ * relay anycast block is public: listed first, as not findings.
+ */
+const V4_RANGES: ReadonlyArray<readonly [base: number, mask: number, cls: AddressClass | null]> = (
+  [
+    ['192.0.2.0/24', null],
+    ['198.51.100.0/24', null],
+    ['203.0.113.0/24', null],
+    ['192.88.99.0/24', null],
+    ['0.0.0.0/8', 'unspecified'],
+    ['127.0.0.0/8', 'loopback'],
+    ['10.0.0.0/8', 'private'],
+    ['172.16.0.0/12', 'private'],
+    ['192.168.0.0/16', 'private'],
+    ['169.254.0.0/16', 'linkLocal'],
+    ['100.64.0.0/10', 'carrierNat'],
+    ['255.255.255.255/32', 'reserved'], // broadcast
+    ['224.0.0.0/4', 'reserved'], // multicast
+    ['192.0.0.0/24', 'reserved'], // IETF protocol assignments
+    ['198.18.0.0/15', 'reserved'], // benchmarking
+    ['240.0.0.0/4', 'reserved'],
+  ] as const
+).map(([cidr, cls]) => {
+  const [addr, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+  const o = addr.octets;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0, mask, cls] as const;
+});
+
 function classifyV4(n: number): AddressClass | null {
   if (METADATA_V4.has(n)) return 'metadata';
-  const a = n >>> 24;
-  const b = (n >>> 16) & 255;
-  const c = (n >>> 8) & 255;
-  // Documentation ranges (TEST-NET-1/2/3) route nowhere internal, and the
-  // 6to4 relay anycast block is public: not findings.
-  if ((a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113)) {
-    return null;
+  for (let i = 0; i < V4_RANGES.length; i++) {
+    const range = V4_RANGES[i]!;
+    if ((n & range[1]) >>> 0 === range[0]) return range[2];
   }
-  if (a === 192 && b === 88 && c === 99) return null;
-  switch (new ipaddr.IPv4(v4Octets(n)).range()) {
-    case 'unspecified':
-      return 'unspecified';
-    case 'loopback':
-      return 'loopback';
-    case 'private':
-      return 'private';
-    case 'linkLocal':
-      return 'linkLocal';
-    case 'carrierGradeNat':
-      return 'carrierNat';
-    case 'broadcast':
-    case 'multicast':
-    case 'reserved': // 192.0.0.0/24, 198.18.0.0/15 benchmarking, 240.0.0.0/4
-      return 'reserved';
-    default:
-      return null;
-  }
+  return null;
 }
 
 /** The IPv4 address an IPv6 address carries and reaches (mapped, NAT64, 6to4, compatible), or -1. */
@@ -325,40 +333,30 @@ const NAME_CLASS = new Map<string, AddressClass>([
   ['kubernetes.docker.internal', 'loopback'],
 ]);
 
-// Suffixes that are never publicly delegated: whatever they resolve to is the
-// operator's own network. `.internal` is reserved by ICANN for private use,
-// `.local` is mDNS, `.home.arpa` is RFC 8375; `.svc` and `.cluster.local` are
-// Kubernetes service names.
-const PRIVATE_SUFFIXES: readonly string[] = [
-  '.internal',
-  '.local',
-  '.localdomain',
-  '.home.arpa',
-  '.svc',
-  '.intranet',
-  '.corp',
-  '.lan',
-  '.home',
-];
+// Top-level labels that are never publicly delegated: whatever such a name
+// resolves to is the operator's own network. `.internal` is reserved by ICANN
+// for private use, `.local` is mDNS, `.home.arpa` is RFC 8375 (checked as
+// `arpa` below); `.svc` is a Kubernetes service name.
+const PRIVATE_TLDS = new Set<string>(['internal', 'local', 'localdomain', 'svc', 'intranet', 'corp', 'lan', 'home']);
 
-// Public wildcard-DNS services: every name resolves to 127.0.0.1 ...
-const LOOPBACK_DOMAINS: readonly string[] = ['localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 'localhost.direct'];
-// ... or to the address written in the name (and rebinding services that
-// alternate between two written addresses).
-const EMBEDDING_DOMAINS: readonly string[] = [
-  'nip.io',
-  'sslip.io',
-  'xip.io',
-  'nip.direct',
-  'traefik.me',
-  'backname.io',
-  'rbndr.us',
-  '1u.ms',
-];
-
-function hasSuffix(name: string, domain: string): boolean {
-  return name === domain || (name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46); /* . */
-}
+// Public wildcard-DNS services (registrable domain → behaviour): every name
+// resolves to 127.0.0.1, or to the address written in the name (rebinding
+// services alternate between two written addresses).
+const WILDCARD_DNS = new Map<string, 'loopback' | 'embedded'>([
+  ['localtest.me', 'loopback'],
+  ['lvh.me', 'loopback'],
+  ['vcap.me', 'loopback'],
+  ['lacolhost.com', 'loopback'],
+  ['localhost.direct', 'loopback'],
+  ['nip.io', 'embedded'],
+  ['sslip.io', 'embedded'],
+  ['xip.io', 'embedded'],
+  ['nip.direct', 'embedded'],
+  ['traefik.me', 'embedded'],
+  ['backname.io', 'embedded'],
+  ['rbndr.us', 'embedded'],
+  ['1u.ms', 'embedded'],
+]);
 
 /** Lower-cased host without brackets and trailing dots; decoded when it holds '%' or non-ASCII. */
 function normalizeName(host: string): string {
@@ -446,14 +444,17 @@ export function classifyHostname(host: string): AddressClass | null {
   if (decoded !== null) return decoded.v6 === null ? classifyV4(decoded.v4) : classifyV6(decoded.v6);
   const exact = NAME_CLASS.get(name);
   if (exact !== undefined) return exact;
-  if (name.endsWith('.localhost')) return 'loopback';
-  if (name.startsWith('kubernetes.default.')) return 'private';
-  if (name.startsWith('metadata.') && name.endsWith('.internal')) return 'metadata';
-  for (let i = 0; i < LOOPBACK_DOMAINS.length; i++) if (hasSuffix(name, LOOPBACK_DOMAINS[i]!)) return 'loopback';
-  for (let i = 0; i < EMBEDDING_DOMAINS.length; i++) {
-    if (hasSuffix(name, EMBEDDING_DOMAINS[i]!)) return embeddedAddressesClass(name);
+  const lastDot = name.lastIndexOf('.');
+  if (lastDot !== -1) {
+    const tld = name.slice(lastDot + 1);
+    if (tld === 'localhost') return 'loopback';
+    if (PRIVATE_TLDS.has(tld)) return name.startsWith('metadata.') && tld === 'internal' ? 'metadata' : 'private';
+    if (tld === 'arpa' && (name === 'home.arpa' || name.endsWith('.home.arpa'))) return 'private';
+    const secondDot = name.lastIndexOf('.', lastDot - 1);
+    const wildcard = WILDCARD_DNS.get(secondDot === -1 ? name : name.slice(secondDot + 1));
+    if (wildcard !== undefined) return wildcard === 'loopback' ? 'loopback' : embeddedAddressesClass(name);
+    if (name.startsWith('kubernetes.default.')) return 'private';
   }
-  for (let i = 0; i < PRIVATE_SUFFIXES.length; i++) if (name.endsWith(PRIVATE_SUFFIXES[i]!)) return 'private';
   // A public host always has a dot; a single label only resolves through the
   // resolver's search domains, i.e. to the operator's network.
   if (name.indexOf('.') === -1 && name.indexOf(':') === -1) return 'private';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { kContext } from '../../core/symbols.js';
+import { VigilBlockedError } from '../../core/errors.js';
 import { RequestContext, requestStorage } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
@@ -33,7 +34,14 @@ export const httpSource: BuiltinPatcher = {
             agent.guard.report('source.http', err);
             return original.call(this, event, ...args);
           }
-          return requestStorage.run(ctx, () => original.call(this, event, ...args));
+          try {
+            return requestStorage.run(ctx, () => original.call(this, event, ...args));
+          } catch (err) {
+            // A block thrown straight out of a request listener: the 403 is
+            // already on the wire; do not let it become an uncaught exception.
+            if (ctx.blocked && err instanceof VigilBlockedError) return true;
+            throw err;
+          }
         },
       );
     }

@@ -212,8 +212,8 @@ export function scanNested(src: string, pos: number, limit: number, first: numbe
           i++;
           continue;
         }
-        const j = src.indexOf("'", i + 1);
-        if (j < 0 || j >= limit) return -1;
+        const j = indexIn(src, 39, i + 1, limit);
+        if (j < 0) return -1;
         i = j + 1;
         wordStart = false;
         continue;
@@ -259,8 +259,8 @@ export function scanNested(src: string, pos: number, limit: number, first: numbe
         continue;
       case 35: // #
         if (top === F_PAREN && wordStart) {
-          const j = src.indexOf('\n', i);
-          if (j < 0 || j >= limit) return -1;
+          const j = indexIn(src, 10, i, limit);
+          if (j < 0) return -1;
           i = j;
           continue;
         }
@@ -365,8 +365,8 @@ class Lexer {
           continue;
         case 35: {
           // #
-          let j = src.indexOf('\n', pos);
-          if (j < 0 || j > end) j = end;
+          let j = indexIn(src, 10, pos, end);
+          if (j < 0) j = end;
           this.simple(SH_COMMENT, pos, j);
           continue;
         }
@@ -486,8 +486,8 @@ class Lexer {
           continue;
         case 39: {
           // '
-          const j = src.indexOf("'", i + 1);
-          if (j < 0 || j >= end) {
+          const j = indexIn(src, 39, i + 1, end);
+          if (j < 0) {
             this.quote(Q_SINGLE | Q_UNTERMINATED, i, end);
             this.wf |= SF_UNTERMINATED;
             i = end;
@@ -684,8 +684,8 @@ class Lexer {
         if (hf & SF_HEREDOC_STRIP) {
           while (ls < end && src.charCodeAt(ls) === 9) ls++;
         }
-        let le = src.indexOf('\n', line);
-        if (le < 0 || le > end) le = end;
+        let le = indexIn(src, 10, line, end);
+        if (le < 0) le = end;
         if (le - ls === delim.length && src.startsWith(delim, ls)) {
           contentEnd = line;
           bodyEnd = le < end ? le + 1 : le;
@@ -746,15 +746,23 @@ export function tokenizeShell(src: string, from = 0, to = src.length): ShellToke
  */
 /** `src[a, b)` without backslash-newline line continuations. */
 function unquoted(src: string, a: number, b: number): string {
-  let j = src.indexOf('\\\n', a);
-  if (j < 0 || j + 2 > b) return src.slice(a, b);
   let out = '';
-  while (j >= 0 && j + 2 <= b) {
-    out += src.slice(a, j);
-    a = j + 2;
-    j = src.indexOf('\\\n', a);
+  let seg = a;
+  for (let i = a; i + 1 < b; i++) {
+    if (src.charCodeAt(i) === 92 && src.charCodeAt(i + 1) === 10) {
+      // \ newline
+      out += src.slice(seg, i);
+      seg = i + 2;
+      i++;
+    }
   }
-  return out + src.slice(a, b);
+  return seg === a ? src.slice(a, b) : out + src.slice(seg, b);
+}
+
+/** First index of `code` in `src[from, limit)`, or -1. */
+function indexIn(src: string, code: number, from: number, limit: number): number {
+  for (let i = from; i < limit; i++) if (src.charCodeAt(i) === code) return i;
+  return -1;
 }
 
 export function wordValue(src: string, tok: ShellToken): string {

@@ -33,5 +33,5 @@ export const generic: SqlDialectSpec = {
     atNamed: false,
   },
   operators: ['::', '->>', '->', '||', '==', '!=', '<>', '<=', '>=', '<<', '>>', ':='],
-  keywords: [...STANDARD_KEYWORDS, 'waitfor', 'top', 'ilike', 'xor', 'div', 'mod', 'regexp', 'rlike', 'glob'],
+  keywords: [...STANDARD_KEYWORDS, 'waitfor', 'ilike', 'xor', 'div', 'mod', 'regexp', 'rlike', 'glob'],
 };

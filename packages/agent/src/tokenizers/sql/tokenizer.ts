@@ -33,6 +33,7 @@ const lookupWord = words.lookupWord;
 const lookupHashed = words.lookupHashed;
 const hashStep = words.hashStep;
 const HASH_SEED = words.HASH_SEED;
+const hashFinish = words.hashFinish;
 
 /** Struct-of-arrays token storage; reusable across calls to avoid allocation. */
 export class TokenBuffer {
@@ -152,7 +153,7 @@ function scanWord(text: string, pos: number, n: number, c: number): number {
     h = hashStep(h, x);
     pos++;
   }
-  wordHash = h >>> 0;
+  wordHash = hashFinish(h);
   return pos;
 }
 

@@ -18,10 +18,15 @@ export function hashStep(h: number, c: number): number {
   return Math.imul(h ^ c, 16777619);
 }
 
+/** Final hash: 30 bits, so it stays a small integer in V8 and never boxes. */
+export function hashFinish(h: number): number {
+  return h & 0x3fffffff;
+}
+
 function hashRange(text: string, start: number, end: number): number {
   let h = HASH_SEED;
   for (let i = start; i < end; i++) h = hashStep(h, text.charCodeAt(i));
-  return h >>> 0;
+  return hashFinish(h);
 }
 
 function sameWord(word: string, text: string, start: number, end: number): boolean {
@@ -46,7 +51,7 @@ export function lookupWord(text: string, start: number, end: number): number {
   return lookupHashed(hashRange(text, start, end), text, start, end);
 }
 
-/** Like lookupWord, with the hash already computed by the caller (hashStep from HASH_SEED, then >>> 0). */
+/** Like lookupWord, with the hash already computed by the caller (hashStep from HASH_SEED, then hashFinish). */
 export function lookupHashed(h: number, text: string, start: number, end: number): number {
   if (end - start > MAX_WORD_LENGTH) return -1;
   let slot = h & mask;
