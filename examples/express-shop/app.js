@@ -67,6 +67,9 @@ function createApp() {
     res.json(rows);
   });
 
+  // More vulnerable endpoints, one file per attack class.
+  for (const mount of [require('./routes/os'), require('./routes/outbound'), require('./routes/code')]) mount(app, { db });
+
   // The app's own error handler: hides details, answers 500.
   // Express knows an error handler by its four parameters.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars

@@ -81,6 +81,19 @@ describe('request context propagation', () => {
     assert.deepEqual(out.value, ['ctx-streams', 'ctx-streams', 'ctx-streams']);
   });
 
+  it('survives reading the body from the request stream itself', async () => {
+    handler = (req) =>
+      new Promise((resolve) => {
+        const seen: unknown[] = [];
+        req.on('data', () => seen.push(currentRequestId()));
+        req.on('end', () => resolve([...seen, currentRequestId()]));
+      });
+    const res = await fetch(`${base}/`, { method: 'POST', body: 'x'.repeat(100_000), headers: { 'x-request-id': 'ctx-body' } });
+    const out = (await res.json()) as { value: string[] };
+    assert.ok(out.value.length >= 2);
+    assert.deepEqual([...new Set(out.value)], ['ctx-body']);
+  });
+
   it('keeps each request its own inside a saturated pg pool (callback waiters)', async () => {
     const url = process.env.VIGIL_TEST_PG_URL;
     assert.ok(url, 'VIGIL_TEST_PG_URL is not set: npm test starts PostgreSQL');

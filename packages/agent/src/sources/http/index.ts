@@ -30,6 +30,7 @@ export const httpSource: BuiltinPatcher = {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
             Object.defineProperty(req, kContext, { value: ctx, configurable: true });
             res.once('close', () => agent.prototypeGuard.check(ctx));
+            bindEmitter(req, ctx);
           } catch (err) {
             agent.guard.report('source.http', err);
             return original.call(this, event, ...args);
@@ -47,3 +48,16 @@ export const httpSource: BuiltinPatcher = {
     }
   },
 };
+
+/**
+ * Body chunks arrive from the connection's socket, whose async context is the
+ * connection's, not the request's: a handler reading `req.on('data')` /
+ * `req.on('end')` itself would lose its request. Emitting the request's own
+ * events inside its context keeps it.
+ */
+function bindEmitter(req: IncomingMessage, ctx: RequestContext): void {
+  const emit = req.emit;
+  req.emit = function emitInContext(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
+    return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
+  } as IncomingMessage['emit'];
+}
