@@ -20,6 +20,10 @@ function openShopDb() {
   const addUser = db.prepare('INSERT INTO users (username, password, secret) VALUES (?, ?, ?)');
   addUser.run('alice', 'wonderland', 'FLAG{alice-secret}');
   addUser.run('bob', 'builder', 'FLAG{bob-secret}');
+  const addComment = db.prepare('INSERT INTO comments (author, body) VALUES (?, ?)');
+  addComment.run('alice', 'Great lamp!');
+  // A row imported long ago (tests use it for second-order injection that no current request explains).
+  if (process.env.SHOP_LEGACY_COMMENT_AUTHOR) addComment.run(process.env.SHOP_LEGACY_COMMENT_AUTHOR, 'imported');
   return db;
 }
 

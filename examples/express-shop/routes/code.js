@@ -1,3 +1,93 @@
 'use strict';
-// Mounted by app.js; filled in by the tests of this attack class.
-module.exports = function mount(/* app, { db } */) {};
+// Input the shop evaluates or interprets: code from strings (code injection),
+// a serialised profile (unsafe deserialization) and a settings merge
+// (prototype pollution). Vulnerable on purpose.
+const vm = require('node:vm');
+const serialize = require('node-serialize');
+
+/** What an evaluated value looks like in a JSON answer. */
+function shown(value) {
+  if (value === undefined) return null;
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (Buffer.isBuffer(value)) return value.toString();
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return JSON.parse(json);
+  } catch {
+    // circular (process, modules …): its string form below
+  }
+  return String(value);
+}
+
+function text(value) {
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : '';
+}
+
+/** The classic recursive merge: `__proto__` in a JSON body walks into Object.prototype. */
+function merge(target, source) {
+  for (const key in source) {
+    const value = source[key];
+    if (value !== null && typeof value === 'object') {
+      if (target[key] === null || typeof target[key] !== 'object') target[key] = {};
+      merge(target[key], value);
+    } else {
+      target[key] = value;
+    }
+  }
+  return target;
+}
+
+module.exports = function mount(app) {
+  // --- code injection --------------------------------------------------
+  // vulnerable: a price calculator that evaluates the formula in the
+  // handler's scope (direct eval: the formula may use price, qty, total)
+  app.get('/calc', (req, res) => {
+    const price = 10;
+    const qty = 3;
+    const total = price * qty;
+    const result = eval(text(req.query.expr));
+    res.json({ result: shown(result), total });
+  });
+
+  // vulnerable: the formula compiled with new Function
+  app.get('/formula', (req, res) => {
+    const formula = new Function('price', 'qty', 'return ' + text(req.query.f));
+    res.json({ result: shown(formula(10, 3)) });
+  });
+
+  // vulnerable: "sandboxed" with vm (a new context is not a security boundary)
+  app.get('/sandbox', (req, res) => {
+    const result = vm.runInNewContext(text(req.query.code), { price: 10, qty: 3 });
+    res.json({ result: shown(result) });
+  });
+
+  // vulnerable: a greeting "template" built as a template literal and evaluated
+  app.get('/greet', (req, res) => {
+    const name = text(req.query.name);
+    const greeting = eval('`Hello ' + name + ', welcome back!`');
+    res.json({ greeting });
+  });
+
+  // --- unsafe deserialization --------------------------------------------
+  // vulnerable: a profile exported with node-serialize and imported again;
+  // unserialize() revives `_$$ND_FUNC$$_` functions with eval
+  app.post('/profile/import', (req, res) => {
+    const profile = serialize.unserialize(text(req.body?.profile));
+    res.json({ imported: Object.keys(profile ?? {}), name: profile?.name ?? null });
+  });
+
+  // --- prototype pollution -----------------------------------------------
+  const settings = { theme: 'light', currency: 'EUR', notifications: { email: true } };
+
+  // vulnerable: the JSON body deep-merged into the settings
+  app.post('/settings', (req, res) => {
+    merge(settings, req.body ?? {});
+    res.json({ theme: settings.theme, currency: settings.currency, notifications: settings.notifications });
+  });
+
+  // shows whether every object in the process now has a `polluted` property
+  app.get('/settings/check', (req, res) => {
+    const probe = {};
+    res.json({ polluted: probe.polluted === undefined ? null : shown(probe.polluted), isAdmin: probe.isAdmin === undefined ? null : shown(probe.isAdmin) });
+  });
+};

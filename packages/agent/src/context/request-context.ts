@@ -35,8 +35,8 @@ export class RequestContext {
   framework: FrameworkView | undefined;
   /** Set once Vigil has answered this request with a block. */
   blocked = false;
-  /** Its inputs were added to the recent-inputs ring (second-order checks). */
-  remembered = false;
+  /** The input list last added to the recent-inputs ring (second-order checks). */
+  remembered: UserInput[] | undefined;
   /** Route pattern set explicitly by a framework source. */
   routePattern: string | undefined;
   extraParts: Part[] | undefined;

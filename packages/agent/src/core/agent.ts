@@ -34,6 +34,7 @@ import type { Finding } from '../detectors/types.js';
 import type { ModuleSinkSpec, Operation, SinkRef } from '../sinks/types.js';
 import { respondBlocked } from '../sources/http/respond.js';
 import { PrototypeGuard } from './prototype-guard.js';
+import { Behavior } from '../behavior/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -59,6 +60,7 @@ export class Agent {
   readonly recent = new RecentInputs();
   readonly cwd = process.cwd();
   readonly prototypeGuard: PrototypeGuard = new PrototypeGuard(this);
+  readonly behavior: Behavior = new Behavior(this);
   policy: Policy;
   baseline: SqlBaseline | undefined;
   /** True once hooks are installed and the mode is not `off`. */
@@ -177,6 +179,7 @@ export class Agent {
     if (this.baseline !== undefined) {
       this.baselineTimer = setInterval(() => this.saveBaseline(), 10_000);
       this.baselineTimer.unref();
+      this.saveOnSignals();
     }
     process.once('exit', () => this.shutdown());
     this.absorbBlockRejections();
@@ -195,6 +198,20 @@ export class Agent {
       if (process.listenerCount('unhandledRejection') === 1) throw reason;
     };
     process.on('unhandledRejection', listener);
+  }
+
+  /**
+   * A stop by SIGTERM/SIGINT skips 'exit' handlers: save what learn mode
+   * learned, then, if the app has no handler of its own, stop as Node would.
+   */
+  private saveOnSignals(): void {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        this.saveBaseline();
+        this.events.flush();
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    }
   }
 
   private watchPolicy(): void {
@@ -250,9 +267,13 @@ export class Agent {
       }
       const started = process.hrtime.bigint();
       const finding = detect(op, ctx, this.env);
-      if (ctx !== undefined && !ctx.remembered) {
-        ctx.remembered = true;
-        this.recent.remember(ctx.inputs());
+      if (ctx !== undefined) {
+        // Again when the framework has parsed more of the request since (body, params).
+        const inputs = ctx.inputs();
+        if (ctx.remembered !== inputs) {
+          ctx.remembered = inputs;
+          this.recent.remember(inputs);
+        }
       }
       if (finding === null) return;
       this.metrics.detectionLatency.observe({ rule: finding.rule }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -309,6 +330,8 @@ export class Agent {
     }
     if (facts.callSite !== undefined) event.context.callSite = facts.callSite;
     if (facts.sqlShape !== undefined) event.context.sqlShape = truncate(facts.sqlShape, max);
+    if (facts.command !== undefined) event.context.command = facts.command;
+    if (facts.host !== undefined) event.context.host = facts.host;
     if (policy.enableStackTraces) event.stackTrace = appStack();
     if (decision.allowlistEntry !== undefined) {
       event.allowlistReason = decision.allowlistEntry.reason ?? 'allowlisted';

@@ -57,6 +57,12 @@ describe('policy decisions', () => {
     assert.equal(new Policy({ mode: 'monitor', rules: { ssrf: 'block' } }).modeFor('ssrf'), 'block');
   });
 
+  it('a rule put in block by name blocks its lower-confidence findings too', () => {
+    const p = new Policy({ mode: 'monitor', rules: { sql_structure: 'block' } });
+    assert.equal(p.decide(finding({ rule: 'sql_structure', threatLevel: 'high', confidence: 0.7 }), {}, undefined)?.verdict, 'blocked');
+    assert.equal(p.decide(finding({ rule: 'sql_structure', threatLevel: 'high', confidence: 0.4 }), {}, undefined)?.verdict, 'detected');
+  });
+
   it('off turns every rule off, whatever the rules say', () => {
     const p = new Policy({ mode: 'off', rules: { sql_injection: 'block' } });
     assert.equal(p.decide(finding(), {}, undefined), null);

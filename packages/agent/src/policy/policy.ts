@@ -91,7 +91,8 @@ export class Policy {
     if (mode !== 'block') return { verdict: 'detected', mode };
     const rule = this.rules[finding.rule];
     const threshold = rule?.blockThreshold ?? this.blockThreshold;
-    const minConfidence = rule?.blockConfidence ?? this.blockConfidence;
+    // A rule the policy puts in block by name is trusted down to 0.5 unless it says otherwise.
+    const minConfidence = rule?.blockConfidence ?? (rule?.mode === 'block' ? Math.min(0.5, this.blockConfidence) : this.blockConfidence);
     const blocks = level(finding.threatLevel) >= level(threshold) && finding.confidence >= minConfidence;
     return { verdict: blocks ? 'blocked' : 'detected', mode };
   }

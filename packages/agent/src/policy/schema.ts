@@ -13,7 +13,7 @@ export interface RulePolicy {
   mode?: Mode;
   /** Overrides the policy-wide threshold for this rule. */
   blockThreshold?: ThreatLevel;
-  /** Overrides the policy-wide minimum confidence for this rule. */
+  /** Overrides the policy-wide minimum confidence for this rule (default: 0.5 when this rule's mode is `block`, else the policy's). */
   blockConfidence?: number;
 }
 

@@ -1,4 +1,5 @@
 import childProcess from 'node:child_process';
+import { promisify } from 'node:util';
 import { wrapMethod } from '../../hooks/wrap.js';
 import { agentFor, sink } from '../runtime.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
@@ -31,23 +32,50 @@ export const childProcessSink: BuiltinPatcher = {
   install(_agent: Agent) {
     for (const [name, shape] of FUNCTIONS) {
       const ref = sink('child_process', name);
-      wrapMethod(childProcess, name, (original) =>
-        function childProcessSink(this: unknown, ...args: unknown[]) {
-          if (depth === 0) {
-            const agent = agentFor('shell');
-            if (agent !== undefined) inspectCall(agent, ref, shape, name, args);
-          }
-          depth++;
-          try {
-            return original.apply(this, args);
-          } finally {
-            depth--;
-          }
-        },
-      );
+      wrapMethod(childProcess, name, (original) => {
+        const wrapper = function childProcessSink(this: unknown, ...args: unknown[]) {
+          if (depth === 0) check(ref, shape, name, args);
+          return callOriginal(original, this, args);
+        };
+        // util.promisify(exec / execFile) takes the function's promisify.custom,
+        // which Node built around the unwrapped original: copied as is, the
+        // promisified form would run unchecked. Give the wrapper a checked one,
+        // non-configurable like Node's, so wrapMethod does not copy over it.
+        const custom = (original as unknown as Record<symbol, unknown>)[promisify.custom];
+        if (typeof custom === 'function') {
+          Object.defineProperty(wrapper, promisify.custom, {
+            value: function childProcessSinkPromisified(this: unknown, ...args: unknown[]) {
+              if (depth === 0) {
+                try {
+                  check(ref, shape, name, args);
+                } catch (err) {
+                  return Promise.reject(err);
+                }
+              }
+              return callOriginal(custom as (...a: unknown[]) => unknown, this, args);
+            },
+            enumerable: false,
+          });
+        }
+        return wrapper;
+      });
     }
   },
 };
+
+function check(ref: SinkRef, shape: Shape, name: string, args: unknown[]): void {
+  const agent = agentFor('shell');
+  if (agent !== undefined) inspectCall(agent, ref, shape, name, args);
+}
+
+function callOriginal(original: (...a: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
+  depth++;
+  try {
+    return original.apply(self, args);
+  } finally {
+    depth--;
+  }
+}
 
 function inspectCall(agent: Agent, ref: SinkRef, shape: Shape, name: string, args: unknown[]): void {
   const first = args[0];
@@ -57,8 +85,10 @@ function inspectCall(agent: Agent, ref: SinkRef, shape: Shape, name: string, arg
     return;
   }
   const argv = Array.isArray(args[1]) ? (args[1] as unknown[]).filter((a): a is string => typeof a === 'string') : [];
-  const options = (Array.isArray(args[1]) ? args[2] : args[1]) as { shell?: unknown } | undefined;
-  const shell = name !== 'fork' && options !== null && typeof options === 'object' && options.shell !== undefined && options.shell !== false;
+  // execFile(file, null, { shell: true }) and spawn(cmd, undefined, opts) are valid: options come third then.
+  const options = (Array.isArray(args[1]) || args[1] === null || args[1] === undefined ? args[2] : args[1]) as { shell?: unknown } | undefined;
+  // Node runs a shell when `shell` is truthy (true or a shell's path).
+  const shell = name !== 'fork' && options !== null && typeof options === 'object' && Boolean(options.shell);
   if (shell) {
     // Node joins file and args with spaces and hands the line to the shell.
     agent.inspect(ref, { kind: 'shell', command: argv.length > 0 ? `${first} ${argv.join(' ')}` : first });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { callbackIndex, wrapMethod } from '../../hooks/wrap.js';
 import { agentFor, failCallback, sink } from '../runtime.js';
+import { requestStorage } from '../../context/request-context.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 import type { SinkRef } from '../types.js';
 
@@ -16,6 +17,17 @@ const TWO_PATHS = ['rename', 'copyFile', 'cp', 'link', 'symlink'];
 const STREAMS = ['createReadStream', 'createWriteStream', 'watch', 'watchFile', 'openAsBlob'];
 
 type Style = 'sync' | 'callback' | 'promise';
+
+// fs functions call each other through the module (readFileSync → openSync,
+// appendFile → writeFile, exists → access): inspect the outermost call only.
+let depth = 0;
+
+// A read or write stream opens its path a tick later through fs.open. The
+// stream was checked when it was created; its own open, in the same request
+// with the same path, is the same operation and is not inspected (or
+// reported) twice.
+const OPENS_ITSELF: ReadonlySet<string> = new Set(['createReadStream', 'createWriteStream']);
+const streamOpens = new WeakMap<object, string[]>();
 
 /**
  * fs and fs/promises: every path-taking function, with string, Buffer and
@@ -43,10 +55,13 @@ export const fsSink: BuiltinPatcher = {
 function wrapPath(target: object, name: string, paths: 1 | 2, style: Style): void {
   if (typeof (target as Record<string, unknown>)[name] !== 'function') return;
   const ref = sink('fs', name);
+  const opensItself = target === fs && OPENS_ITSELF.has(name);
+  const streamOpen = target === fs && name === 'open';
   wrapMethod(target, name, (original) =>
     function fsSink(this: unknown, ...args: unknown[]) {
-      const agent = agentFor('path');
-      if (agent !== undefined) {
+      const agent = depth === 0 ? agentFor('path') : undefined;
+      if (agent === undefined) return original.apply(this, args);
+      if (!(streamOpen && openedByStream(args[0]))) {
         const err = inspectPaths(agent, ref, args, paths);
         if (err !== undefined) {
           if (style === 'promise') return Promise.reject(err);
@@ -55,10 +70,35 @@ function wrapPath(target: object, name: string, paths: 1 | 2, style: Style): voi
           failCallback(args[cb] as (e: Error) => void, err);
           return undefined;
         }
+        if (opensItself) rememberStreamOpen(args[0]);
       }
-      return original.apply(this, args);
+      depth++;
+      try {
+        return original.apply(this, args);
+      } finally {
+        depth--;
+      }
     },
   );
+}
+
+function rememberStreamOpen(value: unknown): void {
+  const ctx = requestStorage.getStore();
+  const path = asPath(value);
+  if (ctx === undefined || path === undefined) return;
+  const list = streamOpens.get(ctx);
+  if (list === undefined) streamOpens.set(ctx, [path]);
+  else list.push(path);
+}
+
+function openedByStream(value: unknown): boolean {
+  const ctx = requestStorage.getStore();
+  const list = ctx === undefined ? undefined : streamOpens.get(ctx);
+  if (list === undefined) return false;
+  const i = list.indexOf(asPath(value) as string);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
 }
 
 function inspectPaths(agent: Agent, ref: SinkRef, args: unknown[], paths: 1 | 2): Error | undefined {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { kContext } from '../../core/symbols.js';
 import { VigilBlockedError } from '../../core/errors.js';
+import { respondBlocked } from './respond.js';
 import { RequestContext, requestStorage } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
@@ -29,12 +30,16 @@ export const httpSource: BuiltinPatcher = {
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
             Object.defineProperty(req, kContext, { value: ctx, configurable: true });
-            res.once('close', () => agent.prototypeGuard.check(ctx));
+            res.once('close', () => {
+              agent.prototypeGuard.check(ctx);
+              agent.behavior.finished(ctx, res.statusCode);
+            });
             bindEmitter(req, ctx);
           } catch (err) {
             agent.guard.report('source.http', err);
             return original.call(this, event, ...args);
           }
+          if (admitted(agent, ctx) === false) return true;
           try {
             return requestStorage.run(ctx, () => original.call(this, event, ...args));
           } catch (err) {
@@ -60,4 +65,21 @@ function bindEmitter(req: IncomingMessage, ctx: RequestContext): void {
   req.emit = function emitInContext(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
     return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
   } as IncomingMessage['emit'];
+}
+
+/** The request-level layer's say before the app runs: false when Vigil answered the request itself. */
+function admitted(agent: Agent, ctx: RequestContext): boolean {
+  try {
+    const admission = agent.behavior.admit(ctx);
+    if (admission.action === 'allow') return true;
+    const event = agent.report({ rule: admission.rule, threatLevel: 'medium', confidence: 1, description: admission.description }, ctx, undefined, undefined);
+    if (event?.verdict !== 'blocked') return true;
+    ctx.blocked = true;
+    const headers = admission.retryAfterSeconds !== undefined ? { ...agent.policy.responseHeaders, 'retry-after': String(admission.retryAfterSeconds) } : agent.policy.responseHeaders;
+    respondBlocked(ctx, headers, admission.status);
+    return false;
+  } catch (err) {
+    agent.guard.report('behavior', err);
+    return true;
+  }
 }

@@ -10,13 +10,13 @@ export const BLOCK_BODY_MESSAGE = 'Request blocked by security policy';
  * a catch block that sends 500) are swallowed, so they neither override the
  * 403 nor crash on "headers already sent".
  */
-export function respondBlocked(ctx: RequestContext, extraHeaders: Record<string, string>): boolean {
+export function respondBlocked(ctx: RequestContext, extraHeaders: Record<string, string>, status: 403 | 429 = 403): boolean {
   const res = ctx.res;
   if (res === undefined || (res as unknown as Record<symbol, boolean>)[kBlockedResponse]) return false;
   if (res.headersSent || res.writableEnded || res.destroyed) return false;
   const body = JSON.stringify({ error: BLOCK_BODY_MESSAGE, requestId: ctx.id });
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.writeHead(403, {
+  res.writeHead(status, {
     ...extraHeaders,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
