@@ -1,5 +1,9 @@
 import { detectSqlInjection, sqlMarkers } from '../detectors/sql/index.js';
 import { detectShellInjection } from '../detectors/shell/index.js';
+import { detectPathTraversal } from '../detectors/path/index.js';
+import type { PathCheckOptions } from '../detectors/path/index.js';
+import { detectSsrf, classifyHostname, classifyAddress, parseIpLiteral } from '../detectors/ssrf/index.js';
+import { detectCodeInjection } from '../detectors/code/index.js';
 import type { SqlDialect } from '../detectors/sql/index.js';
 import type { Finding, UserInput } from '../detectors/types.js';
 
@@ -42,16 +46,39 @@ export class RecentInputs {
     if (this.seen.size === 0 || !this.hasSqlMarkers(query, dialect)) return null;
     const found = this.containedIn(query);
     if (found.length === 0) return null;
-    const finding = detectSqlInjection(query, dialect, found);
-    return finding === null ? null : { ...finding, confidence: Math.min(finding.confidence, 0.9), description: `stored input: ${finding.description}` };
+    return stored(detectSqlInjection(query, dialect, found));
   }
 
   detectShell(command: string): Finding | null {
     if (this.seen.size === 0 || !hasShellSyntax(command)) return null;
     const found = this.containedIn(command);
     if (found.length === 0) return null;
-    const finding = detectShellInjection(command, found);
-    return finding === null ? null : { ...finding, confidence: Math.min(finding.confidence, 0.9), description: `stored input: ${finding.description}` };
+    return stored(detectShellInjection(command, found));
+  }
+
+  /** A stored file name that climbs out of the directory the app meant. */
+  detectPath(path: string, opts: PathCheckOptions): Finding | null {
+    if (this.seen.size === 0 || (!path.includes('..') && !path.includes('\u0000'))) return null;
+    const found = this.containedIn(path);
+    return found.length === 0 ? null : stored(detectPathTraversal(path, found, opts));
+  }
+
+  /** A stored URL (a webhook, an avatar URL) fetched later, maybe by a background job. */
+  detectSsrf(hostname: string, address: string | null): Finding | null {
+    if (this.seen.size === 0) return null;
+    const literal = parseIpLiteral(hostname);
+    const internal = (literal !== null ? classifyAddress(literal) : classifyHostname(hostname)) ?? (address !== null ? classifyAddress(address) : null);
+    if (internal === null) return null;
+    const candidates: UserInput[] = [];
+    for (const input of this.ring) if (input !== undefined && input.value.toLowerCase().includes(hostname.toLowerCase())) candidates.push(input);
+    return candidates.length === 0 ? null : stored(detectSsrf(hostname, address, candidates));
+  }
+
+  /** A stored formula or template evaluated later. */
+  detectCode(code: string): Finding | null {
+    if (this.seen.size === 0 || !looksLikeCode(code)) return null;
+    const found = this.containedIn(code);
+    return found.length === 0 ? null : stored(detectCodeInjection(code, found));
   }
 
   private containedIn(text: string): UserInput[] {
@@ -73,6 +100,18 @@ export class RecentInputs {
   }
 }
 
+/** Findings from stored input are a little less certain than from the live request. */
+function stored(finding: Finding | null): Finding | null {
+  return finding === null ? null : { ...finding, confidence: Math.min(finding.confidence, 0.9), description: `stored input: ${finding.description}` };
+}
+
+const CODE_WORDS = ['require', 'process', 'constructor', 'import', 'Function', 'globalThis', '=>', ';'];
+
+function looksLikeCode(code: string): boolean {
+  for (const word of CODE_WORDS) if (code.includes(word)) return true;
+  return false;
+}
+
 function hasSyntax(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     switch (v.charCodeAt(i)) {
@@ -91,6 +130,14 @@ function hasSyntax(v: string): boolean {
       case 47: // /
         if (v.charCodeAt(i + 1) === 42) return true;
         break;
+      case 46: // .
+        if (v.charCodeAt(i + 1) === 46) return true; // .. (a path that climbs)
+        break;
+      case 58: // :
+        if (v.charCodeAt(i + 1) === 47 && v.charCodeAt(i + 2) === 47) return true; // :// (a URL)
+        break;
+      case 0: // NUL
+        return true;
     }
   }
   return false;

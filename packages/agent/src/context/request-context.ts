@@ -13,6 +13,19 @@ export interface RequestUser {
 
 type Part = { source: InputSource; prefix: string; value: unknown };
 
+/** How a body read from the stream is parsed: JSON, a form, or kept as text. */
+export type StreamBodyKind = 'json' | 'form' | 'text';
+
+interface StreamBody {
+  kind: StreamBodyKind;
+  limit: number;
+  bytes: number;
+  chunks: Buffer[];
+  ended: boolean;
+  /** null: parsed, nothing usable. */
+  parsed: unknown;
+}
+
 /** Framework-specific readers; the http source fills these in generically. */
 export interface FrameworkView {
   body?: () => unknown;
@@ -41,6 +54,7 @@ export class RequestContext {
   routePattern: string | undefined;
   extraParts: Part[] | undefined;
 
+  private tee: StreamBody | undefined;
   private cachedIp: string | undefined | null = null;
   private cachedPath: string | undefined;
   private cachedInputs: UserInput[] | undefined;
@@ -99,7 +113,43 @@ export class RequestContext {
   }
 
   get body(): unknown {
-    return this.framework?.body?.() ?? (this.req as { body?: unknown }).body;
+    return this.framework?.body?.() ?? (this.req as { body?: unknown }).body ?? this.streamBody();
+  }
+
+  /**
+   * Starts keeping a copy of the body chunks the app itself reads from the
+   * request stream (plain http, or any framework that leaves no parsed body
+   * where Vigil looks), up to `limit` bytes; parsed once it has ended.
+   */
+  teeBody(kind: StreamBodyKind, limit: number): void {
+    this.tee = { kind, limit, bytes: 0, chunks: [], ended: false, parsed: undefined };
+  }
+
+  /** A body chunk the app read ('data'). Past the limit the copy is dropped. */
+  bodyChunk(chunk: unknown): void {
+    const tee = this.tee;
+    if (tee === undefined || tee.ended) return;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
+    if (buf === undefined || (tee.bytes += buf.length) > tee.limit) {
+      this.tee = undefined;
+      return;
+    }
+    tee.chunks.push(buf);
+  }
+
+  /** The app has read the whole body ('end'). */
+  bodyEnd(): void {
+    if (this.tee !== undefined) this.tee.ended = true;
+  }
+
+  private streamBody(): unknown {
+    const tee = this.tee;
+    if (tee === undefined || !tee.ended) return undefined;
+    if (tee.parsed === undefined) {
+      tee.parsed = parseStreamBody(tee.kind, Buffer.concat(tee.chunks).toString('utf8')) ?? null;
+      tee.chunks = [];
+    }
+    return tee.parsed ?? undefined;
   }
 
   get params(): unknown {
@@ -178,6 +228,25 @@ function expressRoute(req: IncomingMessage): string | undefined {
   const path = r.route?.path;
   if (typeof path !== 'string') return undefined;
   return (typeof r.baseUrl === 'string' ? r.baseUrl : '') + path;
+}
+
+function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
+  if (text.length === 0) return undefined;
+  if (kind === 'text') return text;
+  if (kind === 'json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Not JSON after all: the text itself is still what the client sent.
+      return text;
+    }
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
 }
 
 function safeDecode(path: string): string {

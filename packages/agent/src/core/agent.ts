@@ -70,6 +70,10 @@ export class Agent {
   private readonly service: string;
   private baselineTimer: NodeJS.Timeout | undefined;
   private readonly env: DetectEnv;
+  /** Histogram children per operation kind, resolved once (no label hashing per call). */
+  private readonly latency = Object.fromEntries(
+    Object.entries(KIND_RULE).map(([kind, rule]) => [kind, this.metrics.detectionLatency.labels({ rule })]),
+  ) as unknown as Record<Operation['kind'], { observe(v: number): void }>;
 
   constructor(options: VigilOptions = {}) {
     this.config = resolveConfig(options);
@@ -265,8 +269,9 @@ export class Agent {
       if (op.kind === 'sql' && this.policy.mode === 'learn' && this.baseline !== undefined) {
         this.baseline.learn(op.query, op.dialect, appCallSite(this.cwd));
       }
-      const started = process.hrtime.bigint();
+      const started = performance.now();
       const finding = detect(op, ctx, this.env);
+      this.latency[op.kind].observe((performance.now() - started) / 1000);
       if (ctx !== undefined) {
         // Again when the framework has parsed more of the request since (body, params).
         const inputs = ctx.inputs();
@@ -276,7 +281,6 @@ export class Agent {
         }
       }
       if (finding === null) return;
-      this.metrics.detectionLatency.observe({ rule: finding.rule }, Number(process.hrtime.bigint() - started) / 1e9);
       event = this.report(finding, ctx, sink, op);
     } catch (err) {
       this.guard.report(`inspect.${op.kind}`, err);
@@ -403,6 +407,19 @@ export class Agent {
   }
 }
 
+/** The rule a kind of operation is mainly checked for: the latency histogram's label. */
+const KIND_RULE: Record<Operation['kind'], string> = {
+  sql: 'sql_injection',
+  shell: 'shell_injection',
+  exec: 'shell_option_injection',
+  path: 'path_traversal',
+  outbound: 'ssrf',
+  code: 'code_injection',
+  nosql: 'nosql_injection',
+  deserialize: 'deserialization',
+  prototype: 'prototype_pollution',
+};
+
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
@@ -425,6 +442,8 @@ function operationText(op: Operation): string | undefined {
       return safeJson(op.filter);
     case 'deserialize':
       return op.payload;
+    case 'prototype':
+      return undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import { detectSsrf } from '../detectors/ssrf/index.js';
 import { detectCodeInjection } from '../detectors/code/index.js';
 import { detectNoSqlInjection } from '../detectors/nosql/index.js';
 import { detectUnsafeDeserialization } from '../detectors/deserialize/index.js';
+import { detectPrototypePollution } from '../detectors/prototype/index.js';
 import type { Finding, UserInput } from '../detectors/types.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { Operation } from '../sinks/types.js';
@@ -46,23 +47,51 @@ export function detect(op: Operation, ctx: RequestContext | undefined, env: Dete
     case 'exec':
       return inputs.length > 0 ? detectOptionInjection(op.file, op.args, inputs) : null;
     case 'path': {
-      if (inputs.length === 0) return null;
       const opts = { cwd: env.cwd, allowedDirs: env.policy.file.paths?.allowedDirs, sensitivePaths: env.policy.file.paths?.sensitivePaths };
-      return detectPathTraversal(op.path, inputs, opts) ?? (op.path2 !== undefined ? detectPathTraversal(op.path2, inputs, opts) : null);
+      if (inputs.length > 0) {
+        const finding = detectPathTraversal(op.path, inputs, opts) ?? (op.path2 !== undefined ? detectPathTraversal(op.path2, inputs, opts) : null);
+        if (finding !== null) return finding;
+      }
+      return env.recent.detectPath(op.path, opts) ?? (op.path2 !== undefined ? env.recent.detectPath(op.path2, opts) : null);
     }
     case 'outbound': {
-      if (inputs.length === 0) return null;
       const allow = env.policy.file.ssrf?.allowHosts;
       if (allow !== undefined && allow.includes(op.hostname.toLowerCase())) return null;
-      return detectSsrf(op.hostname, op.address ?? null, inputs);
+      const deny = env.policy.file.ssrf?.denyHosts;
+      if (deny !== undefined && deny.includes(op.hostname.toLowerCase())) return deniedHost(op.hostname);
+      return (inputs.length > 0 ? detectSsrf(op.hostname, op.address ?? null, inputs) : null) ?? env.recent.detectSsrf(op.hostname, op.address ?? null);
     }
     case 'code':
-      return inputs.length > 0 ? detectCodeInjection(op.code, inputs) : null;
+      return (inputs.length > 0 ? detectCodeInjection(op.code, inputs) : null) ?? env.recent.detectCode(op.code) ?? codeGenerationLockdown(op.code, env.policy);
     case 'nosql':
       return ctx === undefined ? null : detectNoSqlInjection(op.filter, ctx.objectInputs(), inputs);
     case 'deserialize':
       return detectUnsafeDeserialization(op.payload, op.format, inputs);
+    case 'prototype':
+      return detectPrototypePollution([{ source: 'body', path: 'body', value: op.value }]);
   }
+}
+
+/** `ssrf.denyHosts`: outbound hosts the app must never reach, input or not. */
+function deniedHost(hostname: string): Finding {
+  return { rule: 'ssrf', threatLevel: 'high', confidence: 0.9, description: `outbound request to ${hostname}, which is in ssrf.denyHosts`, detail: { host: hostname, via: 'denyHosts' } };
+}
+
+/**
+ * `code.disallowCodeGenerationFromStrings`: like Node's
+ * --disallow-code-generation-from-strings, but through Vigil's hooks, so
+ * monitor mode reports each use instead of crashing it, and block mode
+ * blocks it with a VigilBlockedError the app can handle.
+ */
+function codeGenerationLockdown(code: string, policy: Policy): Finding | null {
+  if (policy.file.code?.disallowCodeGenerationFromStrings !== true) return null;
+  return {
+    rule: 'code_injection',
+    threatLevel: 'high',
+    confidence: 0.8,
+    description: 'code generated from a string while code.disallowCodeGenerationFromStrings is on',
+    detail: { lockdown: true, length: code.length },
+  };
 }
 
 /** `shellCommands: deny-unlisted`: any shell command not on the list, input or not. */
@@ -94,6 +123,10 @@ export function needsContextFreeCheck(kind: Operation['kind'], env: { policy: Po
       return env.policy.file.shell?.shellCommands === 'deny-unlisted' || env.recent.size > 0;
     case 'deserialize':
       return true;
+    case 'code':
+      return env.policy.file.code?.disallowCodeGenerationFromStrings === true || env.recent.size > 0;
+    case 'outbound':
+      return env.recent.size > 0 || env.policy.file.ssrf?.denyHosts !== undefined;
     default:
       return false;
   }

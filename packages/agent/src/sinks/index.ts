@@ -11,11 +11,20 @@ import { childProcessSink } from './child_process/index.js';
 import { fsSink } from './fs/index.js';
 import { outboundSink } from './http/index.js';
 import { codeSink } from './code/index.js';
+import { jsonSink } from './json/index.js';
 import { mongodb } from './mongodb/index.js';
 import { nodeSerialize, funcster, serializeToJs, jsYaml } from './deserialize/index.js';
 
+import { fastifyHooks, fastifyReply } from '../sources/fastify/index.js';
+import { koaApplication, koaContext } from '../sources/koa/index.js';
+import { honoRequest, honoRequestEsm, honoContext, honoContextEsm } from '../sources/hono/index.js';
+import { graphqlExecute } from '../sources/graphql/index.js';
+import { nestExceptionFilter } from '../sources/nest/index.js';
+
 /** Built-in modules patched in place at start-up (sources first). */
-export const BUILTIN_PATCHERS: readonly BuiltinPatcher[] = [httpSource, childProcessSink, fsSink, outboundSink, codeSink];
+export const BUILTIN_PATCHERS: readonly BuiltinPatcher[] = [httpSource, childProcessSink, fsSink, outboundSink, codeSink, jsonSink];
 
 /** Packages hooked when the app loads them. */
-export const MODULE_SINKS: readonly ModuleSinkSpec[] = [betterSqlite3, pg, pgPool, mysql2, mysqlConnection, mysqlPool, sqlite3, nodeSqlite, mongodb, nodeSerialize, funcster, serializeToJs, jsYaml];
+export const MODULE_SINKS: readonly ModuleSinkSpec[] = [betterSqlite3, pg, pgPool, mysql2, mysqlConnection, mysqlPool, sqlite3, nodeSqlite, mongodb, nodeSerialize, funcster, serializeToJs, jsYaml,
+  // Framework sources (hooked like sinks: module, version range, patch).
+  fastifyHooks, fastifyReply, koaApplication, koaContext, honoRequest, honoRequestEsm, honoContext, honoContextEsm, graphqlExecute, nestExceptionFilter];

@@ -12,6 +12,8 @@ export type Operation =
   | { kind: 'outbound'; hostname: string; address?: string; port?: number; url?: string }
   | { kind: 'code'; code: string }
   | { kind: 'nosql'; filter: unknown }
+  /** An object the request's data was just parsed into (JSON.parse of a body). */
+  | { kind: 'prototype'; value: unknown }
   | { kind: 'deserialize'; payload: string; format: 'node-serialize' | 'funcster' | 'yaml' | 'js' };
 
 export type OperationKind = Operation['kind'];
