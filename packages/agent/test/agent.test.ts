@@ -122,6 +122,7 @@ describe('agent', () => {
     assert.match(text, /rasp_events_total\{rule="sql_injection",mode="block",verdict="blocked"\} [1-9]/);
     assert.match(text, /rasp_blocked_requests_total\{rule="sql_injection"\} [1-9]/);
     assert.match(text, /rasp_agent_active 1/);
+    assert.match(text, /rasp_detection_latency_seconds_count\{rule="sql_injection"\} [1-9]/);
     assert.match(text, /rasp_policy_reload_timestamp_seconds \d/);
   });
 

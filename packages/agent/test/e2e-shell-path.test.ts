@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REGISTER, SHOP_DIR, startApp, tempDir } from './helpers.js';
 import type { RunningApp } from './helpers.js';
@@ -37,8 +37,14 @@ interface Fixture {
   uploads: string;
 }
 
+const fixtures: string[] = [];
+after(() => {
+  for (const dir of fixtures) rmSync(dir, { recursive: true, force: true });
+});
+
 function makeFixture(): Fixture {
   const dir = tempDir('vigil-os-');
+  fixtures.push(dir);
   const uploads = join(dir, 'uploads');
   mkdirSync(uploads);
   const secretText = `TOP-SECRET-${randomUUID()}`;
@@ -136,7 +142,8 @@ const EXPLOITS: Exploit[] = [
   },
   {
     id: 'option-helper-module-promisified-execfile-tar',
-    rule: 'shell_option_injection',
+    // An option whose value is a command tar runs: command injection.
+    rule: 'shell_injection',
     source: 'query.name.0',
     sink: { library: 'child_process', operation: 'execFile' },
     send: (app, fx, id) => send(app, `/backup?name=${q(`--use-compress-program=touch ${marker(fx, id)}`)}&name=catalog.txt`, id),
@@ -316,7 +323,7 @@ describe('OS commands and files: benign traffic in block mode', () => {
     const dl = await send(app, `/download?file=${q('docs/guide/intro.md')}`, id());
     assert.equal(dl.status, 200);
     assert.equal(dl.text, file('docs/guide/intro.md'));
-    assert.match(dl.headers.get('content-disposition') ?? '', /attachment; filename="intro.md"/);
+    assert.match(dl.headers.get('content-disposition') ?? '', /^attachment; filename="?intro\.md"?$/);
     const dl2 = await send(app, `/download?file=${q('report..final.pdf')}`, id());
     assert.equal(dl2.text, file('report..final.pdf'));
     const st = await send(app, `/static?path=${q('my photo.jpg')}`, id());
@@ -422,6 +429,7 @@ const SHIMS = [
   'fold', 'comm', 'who', 'w', 'gdb', 'rmt', 'sysinfo', 'time', 'echo', 'printf', 'lastlog', 'ansible', 'chef-client', 'aptitude', 'htop',
   'top', 'uptime', 'cut', 'tr', 'od', 'xxd', 'mail', 'nmap', 'ftp', 'tftp', 'systeminfo', 'net', 'cmd', 'powershell', 'test',
 ];
+const UNIX_TARGET = /etc|passwd|shadow|proc|\.ssh|\.env|\.htaccess|\/var\/|\/usr\//i;
 const EXECUTED = /: not found|shim ran: |uid=\d+\(|root:x:0:0:/;
 
 function shimDir(dir: string, log: string): string {
@@ -464,7 +472,10 @@ interface Outcome {
 describe('OS commands and files: attack corpus, with and without Vigil', { skip: !haveCorpus && 'corpus not found' }, () => {
   const shellAll = haveCorpus ? loadCorpus('attacks/shell.jsonl') : [];
   const shellSample = spread(shellAll.filter((p) => !UNSAFE.test(p) && !p.includes('\0')), 40);
-  const pathSample = spread(haveCorpus ? loadCorpus('attacks/path.jsonl') : [], 40);
+  // Windows targets (win.ini, boot.ini, C:\\…) cannot work against a Linux shop: sample the lines aimed at Unix files
+  const pathAll = haveCorpus ? loadCorpus('attacks/path.jsonl') : [];
+  const pathUnix = pathAll.filter((p) => UNIX_TARGET.test(p));
+  const pathSample = spread(pathUnix, 40);
   const publicFiles = new Set<string>();
   const apps: { plain?: RunningApp; vigil?: RunningApp } = {};
   const logs: { plain: string; vigil: string } = { plain: '', vigil: '' };
@@ -540,20 +551,26 @@ describe('OS commands and files: attack corpus, with and without Vigil', { skip:
     assert.equal(shellSample.length, 40);
     const { failures, workedPlain } = await run('shell', shellSample, SHELL_TEMPLATES, shellOutcome);
     console.log(`#   (${shellAll.length - shellAll.filter((p) => !UNSAFE.test(p)).length} of ${shellAll.length} corpus lines never sent: they could harm the test machine through shell builtins)`);
-    assert.ok(workedPlain >= 60, `the sample should mostly work against the unprotected shop (${workedPlain})`);
+    // payloads are written for one quoting context; about a third of the 120 requests run a command unprotected
+    assert.ok(workedPlain >= 25, `the sample should hold working injections (${workedPlain})`);
     assert.deepEqual(failures, []);
   });
 
   it('no path payload that reads outside public/ without Vigil does so with it', async () => {
+    assert.equal(pathSample.length, 40);
     const { failures, workedPlain } = await run('path', pathSample, PATH_TEMPLATES, pathOutcome);
-    assert.ok(workedPlain >= 10, `the sample should hold working traversals (${workedPlain})`);
+    console.log(`#   (sampled from the ${pathUnix.length} of ${pathAll.length} corpus lines that aim at Unix files)`);
+    // Most lines are harmless here, Vigil or not: encoded forms the app never decodes, `..\\` (a
+    // name on Linux), absolute paths that path.join keeps under public/, climbs too short to leave
+    // the checkout. The ones that do read outside public/ must all be stopped.
+    assert.ok(workedPlain >= 5, `the sample should hold working traversals (${workedPlain})`);
     assert.deepEqual(failures, []);
   });
 });
 
-// ---- known detector gaps (reported; not failures of this suite) ---------------
+// ---- under the default block policy (no per-rule settings) ---------------
 
-describe('OS commands and files: known detector gaps in block mode', () => {
+describe('OS commands and files: the default block policy', () => {
   let app: RunningApp;
   let fx: Fixture;
   before(async () => {
@@ -562,18 +579,18 @@ describe('OS commands and files: known detector gaps in block mode', () => {
   });
   after(() => app.stop());
 
-  it('blocks a one-level climb through path.join to the app source', { todo: 'path detector: `../app.js` after path.join is path_traversal at 0.6, below blockConfidence' }, async () => {
+  it('blocks a one-level climb through path.join to the app source', async () => {
     const r = await send(app, `/files?name=${q('../app.js')}`, 'gap-source');
     assert.equal(r.status, 403);
   });
 
-  it('blocks a write one level above the uploads folder', { todo: 'path detector: `../planted.txt` after path.join is path_traversal at 0.6, below blockConfidence' }, async () => {
+  it('blocks a write one level above the uploads folder', async () => {
     const r = await send(app, '/upload', 'gap-write', { json: { name: '../planted.txt', content: 'x' } });
     assert.equal(r.status, 403);
     assert.equal(existsSync(join(fx.dir, 'planted.txt')), false);
   });
 
-  it('blocks tar option injection under the default policy', { todo: 'shell detector: every option injection is medium/0.6, including tar --use-compress-program=CMD, so only an explicit policy blocks it' }, async () => {
+  it('blocks tar option injection that runs a command', async () => {
     const m = join(fx.dir, 'pwned-default-policy');
     const r = await send(app, `/backup?name=${q(`--use-compress-program=touch ${m}`)}&name=catalog.txt`, 'gap-option');
     assert.equal(r.status, 403);

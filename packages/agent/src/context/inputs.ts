@@ -20,12 +20,21 @@ export const DEFAULT_LIMITS: InputLimits = {
   maxTotalChars: 1024 * 1024,
 };
 
-/** Headers whose values are protocol noise, not something an app feeds into a sink. */
+/** Headers whose values are protocol negotiation, not something an app feeds into a sink. */
 const SKIPPED_HEADERS = new Set([
   'cookie',
   'content-length',
   'connection',
+  'accept',
   'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'pragma',
+  'if-none-match',
+  'if-modified-since',
+  'dnt',
+  'priority',
+  'te',
   'keep-alive',
   'upgrade-insecure-requests',
   'sec-fetch-mode',

@@ -71,9 +71,7 @@ export class Agent {
   private baselineTimer: NodeJS.Timeout | undefined;
   private readonly env: DetectEnv;
   /** Histogram children per operation kind, resolved once (no label hashing per call). */
-  private readonly latency = Object.fromEntries(
-    Object.entries(KIND_RULE).map(([kind, rule]) => [kind, this.metrics.detectionLatency.labels({ rule })]),
-  ) as unknown as Record<Operation['kind'], { observe(v: number): void }>;
+  private readonly latency = Object.fromEntries(Object.entries(KIND_RULE).map(([kind, rule]) => [kind, this.metrics.detectionLatency.child(rule)])) as Record<Operation['kind'], (seconds: number) => void>;
 
   constructor(options: VigilOptions = {}) {
     this.config = resolveConfig(options);
@@ -271,7 +269,7 @@ export class Agent {
       }
       const started = performance.now();
       const finding = detect(op, ctx, this.env);
-      this.latency[op.kind].observe((performance.now() - started) / 1000);
+      this.latency[op.kind]((performance.now() - started) / 1000);
       if (ctx !== undefined) {
         // Again when the framework has parsed more of the request since (body, params).
         const inputs = ctx.inputs();

@@ -163,7 +163,7 @@ test('the app resolved the path before fs saw it: path.resolve(base, input)', ()
   assert.equal(f?.confidence, 0.9);
   assert.equal(f?.detail?.via, 'resolved');
   const one = detect(resolvePosix('/app/public', '../secret.json'), '../secret.json');
-  assert.equal(one?.confidence, 0.6);
+  assert.equal(one?.confidence, 0.85);
   assert.equal(detect(resolvePosix('/app/public', '/etc//passwd'), '/etc//passwd')?.rule, 'path_traversal');
   // basename() sanitizer: the tail no longer matches
   assert.equal(detect('/app/public/passwd', '../../etc/passwd'), null);

@@ -198,9 +198,17 @@ test('a new argument starting with an option from input, unless after --', () =>
     assert.equal(f.threatLevel, 'medium');
     assert.equal(f.confidence, 0.6);
   };
-  opt('tar -cf x.tar --checkpoint-action=exec=id', '--checkpoint-action=exec=id');
-  opt("tar -cf x.tar '--checkpoint-action=exec=id'", '--checkpoint-action=exec=id');
-  opt('ssh "-oProxyCommand=id" host', '-oProxyCommand=id');
+  // Options whose value is a command the program runs: command injection, blocked by default.
+  const runs = (cmd: string, value: string): void => {
+    const f = detect(cmd, value);
+    assert.equal(f?.rule, 'shell_injection', cmd);
+    assert.equal(f?.threatLevel, 'critical');
+    assert.equal(f?.confidence, 0.9);
+  };
+  runs('tar -cf x.tar --checkpoint-action=exec=id', '--checkpoint-action=exec=id');
+  runs("tar -cf x.tar '--checkpoint-action=exec=id'", '--checkpoint-action=exec=id');
+  runs('ssh "-oProxyCommand=id" host', '-oProxyCommand=id');
+  opt('curl --output=/tmp/x https://example.com', '--output=/tmp/x');
   opt('rsync -e sh src dst', '-e sh'); // split into -e and its argument
   opt('find /srv -delete', '-delete');
   assert.equal(detect('tar -cf x.tar -- --checkpoint-action=exec=id', '--checkpoint-action=exec=id'), null);
@@ -216,9 +224,14 @@ test('a new argument starting with an option from input, unless after --', () =>
 
 test('detectOptionInjection: argv without a shell', () => {
   const f = detectOptionInjection('tar', ['-cf', 'x.tar', '--checkpoint-action=exec=id'], q('--checkpoint-action=exec=id'));
-  assert.equal(f?.rule, 'shell_option_injection');
-  assert.equal(f?.threatLevel, 'medium');
+  assert.equal(f?.rule, 'shell_injection');
+  assert.equal(f?.threatLevel, 'critical');
   assert.equal(f?.detail?.argument, 2);
+  const plain = detectOptionInjection('curl', ['--output=/tmp/x', 'https://example.com'], q('--output=/tmp/x'));
+  assert.equal(plain?.rule, 'shell_option_injection');
+  assert.equal(plain?.threatLevel, 'medium');
+  assert.equal(detectOptionInjection('tar', ['-cf', 'x.tar', '--use-compress-program=touch /tmp/m'], q('--use-compress-program=touch /tmp/m'))?.rule, 'shell_injection');
+  assert.equal(detectOptionInjection('curl', ['--ttl=5', 'x'], q('--ttl=5'))?.rule, 'shell_option_injection');
   assert.ok(detectOptionInjection('ssh', ['-oProxyCommand=id', 'host'], q('-oProxyCommand=id')));
   assert.ok(detectOptionInjection('git', ['clone', '--upload-pack=touch /tmp/pwned', 'repo'], q('--upload-pack=touch')));
   assert.equal(detectOptionInjection('tar', ['-cf', 'x.tar', '--', '--checkpoint-action=exec=id'], q('--checkpoint-action=exec=id')), null);
@@ -250,7 +263,7 @@ test('argument-injection lines of the corpus', { skip: !haveCorpus && 'corpus no
     // single-quoted (one word) and argv: as expected above
     const quoted = detect(`tar -cf x.tar '${payload}'`, payload);
     assert.equal(quoted !== null, expectArgv[payload], `quoted ${payload}`);
-    if (quoted) assert.equal(quoted.rule, 'shell_option_injection');
+    if (quoted) assert.ok(quoted.rule === 'shell_option_injection' || (quoted.rule === 'shell_injection' && String(quoted.detail?.syntax).includes('option')), JSON.stringify(quoted));
     const argv = detectOptionInjection('tar', ['-cf', 'x.tar', payload], q(payload));
     assert.equal(argv !== null, expectArgv[payload], `argv ${payload}`);
   }
@@ -389,7 +402,8 @@ test('property: a correctly quoted argument is never shell syntax', () => {
   fc.assert(
     fc.property(fc.oneof(shellish, fc.string({ unit: 'grapheme' })), fc.constantFrom('echo', 'grep -r', 'ls -l --'), fc.boolean(), (value, head, single) => {
       const f = detect(`${head} ${single ? sq(value) : dq(value)} /srv`, value);
-      assert.ok(f === null || f.rule === 'shell_option_injection', JSON.stringify(f));
+      // Quoting stops shell syntax; an option (even one that runs a command) is still an option.
+      assert.ok(f === null || f.rule === 'shell_option_injection' || String(f.detail?.syntax).includes('option'), JSON.stringify(f));
     }),
     { numRuns: 5000 },
   );

@@ -40,7 +40,7 @@ import {
   wordValue,
   type ShellToken,
 } from '../../tokenizers/shell/index.js';
-import { OPT_DANGEROUS, OPT_FLAG, optionGrade } from './options.js';
+import { OPT_DANGEROUS, OPT_FLAG, optionGrade, runsCommand } from './options.js';
 
 export { optionGrade, OPT_NONE, OPT_FLAG, OPT_DANGEROUS } from './options.js';
 
@@ -361,6 +361,16 @@ function finding(
       detail: { syntax: what, offset: pos, occurrences },
     };
   }
+  if (r === R_OPTION && runsCommand(what)) {
+    return {
+      rule: 'shell_injection',
+      threatLevel: 'critical',
+      confidence: 0.9,
+      description: 'User input adds an option that makes the command run another command: ' + what,
+      input,
+      detail: { syntax: what, offset: pos, occurrences },
+    };
+  }
   if (r === R_OPTION) {
     return {
       rule: 'shell_option_injection',
@@ -500,6 +510,16 @@ export function detectOptionInjection(file: string, args: readonly string[], inp
       if (typeof v !== 'string' || v.length < 2 || v.charCodeAt(0) !== 45 || !a.startsWith(v)) continue;
       if (optionGrade(a) !== OPT_DANGEROUS) continue;
       const shown = a.length > MAX_DETAIL ? a.slice(0, MAX_DETAIL) + '…' : a;
+      if (runsCommand(i + 1 < args.length ? `${a} ${String(args[i + 1])}` : a)) {
+        return {
+          rule: 'shell_injection',
+          threatLevel: 'critical',
+          confidence: 0.9,
+          description: 'User input passes ' + baseName(String(file)) + ' an option that runs a command: ' + shown,
+          input,
+          detail: { syntax: 'option ' + shown, argument: i },
+        };
+      }
       return {
         rule: 'shell_option_injection',
         threatLevel: 'medium',

@@ -24,6 +24,42 @@ const DANGEROUS_FLAGS: ReadonlySet<string> = new Set([
   '--remove-source-files',
 ]);
 
+// Options whose value is a command the program runs (tar, rsync, git, ssh,
+// zip …): injecting one is command injection, not just a changed option.
+const COMMAND_OPTIONS: ReadonlySet<string> = new Set([
+  '--use-compress-program',
+  '-i', // tar -I <program>
+  '--checkpoint-action',
+  '--to-command',
+  '--info-script',
+  '--new-volume-script',
+  '--rsh-command',
+  '--rsh',
+  '--rsync-path',
+  '--upload-pack',
+  '--receive-pack',
+  '--exec',
+  '--unzip-command',
+  '-tt', // zip -TT <command>
+  '-exec',
+  '-execdir',
+]);
+
+/**
+ * Whether an injected option (as written, with its value if any, e.g.
+ * `--checkpoint-action=exec=id`, `-oProxyCommand=id`, `-I sh`) makes the
+ * program run a command of the attacker's.
+ */
+export function runsCommand(option: string): boolean {
+  const text = option.trim().replace(/^option /, '').toLowerCase();
+  if (text.includes('proxycommand') || text.includes('sshcommand')) return true;
+  let end = 0;
+  while (end < text.length && text.charCodeAt(end) !== 61 && text.charCodeAt(end) !== 32) end++;
+  const name = text.slice(0, end);
+  // zip's -TT and tar's -I are case-sensitive in the programs; lowercasing keeps the table small.
+  return COMMAND_OPTIONS.has(name) && (name !== '-i' || option.includes('-I'));
+}
+
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }

@@ -1,6 +1,8 @@
 import childProcess from 'node:child_process';
 import { promisify } from 'node:util';
-import { wrapMethod } from '../../hooks/wrap.js';
+import { EventEmitter } from 'node:events';
+import { Readable, Writable } from 'node:stream';
+import { callbackIndex, wrapMethod } from '../../hooks/wrap.js';
 import { agentFor, sink } from '../runtime.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 import type { SinkRef } from '../types.js';
@@ -24,8 +26,10 @@ let depth = 0;
 /**
  * child_process: a call that runs a shell (exec*, or shell: true / a shell
  * path) is checked as a shell command line; a shell-less call only for
- * option injection. A block throws synchronously, as these functions do for
- * invalid arguments, so no child is ever spawned.
+ * option injection. No child is ever spawned for a blocked call: exec and
+ * execFile with a callback get the error there (and a stub ChildProcess
+ * back), promisified forms reject, everything else throws synchronously, as
+ * these functions do for invalid arguments.
  */
 export const childProcessSink: BuiltinPatcher = {
   name: 'child_process',
@@ -34,7 +38,18 @@ export const childProcessSink: BuiltinPatcher = {
       const ref = sink('child_process', name);
       wrapMethod(childProcess, name, (original) => {
         const wrapper = function childProcessSink(this: unknown, ...args: unknown[]) {
-          if (depth === 0) check(ref, shape, name, args);
+          if (depth === 0) {
+            try {
+              check(ref, shape, name, args);
+            } catch (err) {
+              // exec/execFile report failures to their callback; a throw from a
+              // deferred callback would be uncaught and end the process.
+              const cb = CALLBACK_APIS.has(name) ? callbackIndex(args) : -1;
+              if (cb < 0) throw err;
+              process.nextTick(args[cb] as (e: unknown, stdout: string, stderr: string) => void, err, '', '');
+              return blockedChild();
+            }
+          }
           return callOriginal(original, this, args);
         };
         // util.promisify(exec / execFile) takes the function's promisify.custom,
@@ -62,6 +77,27 @@ export const childProcessSink: BuiltinPatcher = {
     }
   },
 };
+
+const CALLBACK_APIS = new Set(['exec', 'execFile']);
+
+/**
+ * What exec/execFile return when blocked: a ChildProcess-shaped emitter whose
+ * streams end at once and which never emits 'error' (an app without an error
+ * listener would crash). Nothing was spawned.
+ */
+function blockedChild(): EventEmitter {
+  const child = new EventEmitter() as EventEmitter & Record<string, unknown>;
+  child.stdout = Readable.from([]);
+  child.stderr = Readable.from([]);
+  child.stdin = new Writable({ write: (_chunk, _enc, done) => done() });
+  child.pid = undefined;
+  child.exitCode = null;
+  child.killed = false;
+  child.kill = () => false;
+  child.ref = () => child;
+  child.unref = () => child;
+  return child;
+}
 
 function check(ref: SinkRef, shape: Shape, name: string, args: unknown[]): void {
   const agent = agentFor('shell');
