@@ -37,13 +37,21 @@ const requests = [
   ['attack', 'login bypass in a JSON body', '/login', json({ username: "alice'--", password: 'nope' })],
   ['attack', 'injection inside base64 JSON', `/search?f=${b64({ category: "x' UNION SELECT id, secret FROM users--" })}`],
   ['attack', 'ORDER BY with a subquery', `/products?sort=${encodeURIComponent('(SELECT secret FROM users LIMIT 1)')}`],
+  ['benign', 'ping a host name', `/ping?host=${encodeURIComponent('example.com')}`],
+  ['attack', 'command injection into ping', `/ping?host=${encodeURIComponent('example.com; cat /etc/passwd')}`],
+  ['benign', 'read a public file with a space in its name', `/files?name=${encodeURIComponent('my photo.jpg')}`],
+  ['attack', 'path traversal to /etc/passwd', `/files?name=${encodeURIComponent('../../../../../../etc/passwd')}`],
+  ['benign', 'a user formula: price * qty', `/calc?expr=${encodeURIComponent('price * qty')}`],
+  ['attack', 'code injection through the formula', `/calc?expr=${encodeURIComponent("require('child_process').execSync('id').toString()")}`],
+  ['attack', 'SSRF to the shop itself (loopback)', (base) => `/fetch?url=${encodeURIComponent(`${base}/health`)}`],
 ];
 
 const rows = [];
 for (const [kind, what, path, init] of requests) {
-  const res = await fetch(base + path, init);
+  const res = await fetch(base + (typeof path === 'function' ? path(base) : path), init);
   const text = await res.text();
-  rows.push({ kind, what, status: res.status, vigil: res.headers.get('x-vigil-block') === 'true' ? 'BLOCKED' : 'passed', leaked: /FLAG\{/.test(text) ? 'SECRET LEAKED' : '' });
+  const leaked = kind === 'attack' && /FLAG\{|root:x:0:0|uid=\d/.test(text);
+  rows.push({ kind, what, status: res.status, vigil: res.headers.get('x-vigil-block') === 'true' ? 'BLOCKED' : 'passed', leaked: leaked ? 'ATTACK WORKED' : '' });
 }
 await new Promise((r) => setTimeout(r, 100));
 child.kill('SIGTERM');
