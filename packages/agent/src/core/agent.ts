@@ -398,6 +398,7 @@ export class Agent {
 
   shutdown(): void {
     this.events.close();
+    void this.behavior.close().catch(() => undefined);
     this.saveBaseline();
     if (this.policyFile !== undefined) unwatchFile(this.policyFile);
     if (this.baselineTimer !== undefined) clearInterval(this.baselineTimer);

@@ -39,6 +39,59 @@ export interface AllowlistEntry {
   reason?: string;
 }
 
+/** One rate limit: at most `limit` requests per `windowSeconds` (sliding), per client IP or per user. */
+export interface RateLimitPolicy {
+  /** Route pattern (`/users/:id`) or path glob (`/api/*`, `/admin/**`); every request when absent. */
+  route?: string;
+  /** HTTP method or methods; every method when absent. */
+  method?: string | string[];
+  limit: number;
+  windowSeconds: number;
+  /** Count per client IP (default) or per user id (known once the app calls setUser). */
+  by?: 'ip' | 'user';
+}
+
+/** A count threshold over a window: `limit` events within `windowSeconds`. */
+export interface CountThreshold {
+  limit?: number;
+  windowSeconds?: number;
+}
+
+/** The request-level layer: shared store, rate limits, scanner and anomaly detection. */
+export interface BehaviorPolicy {
+  /** Where shared counts live: this process (default) or Redis (shared by every instance). */
+  store?: 'memory' | 'redis';
+  /** redis:// or rediss:// URL; VIGIL_REDIS_URL when absent. */
+  redisUrl?: string;
+  /** Timeout of each Redis command (ms, default 100). Requests never wait for Redis. */
+  redisTimeoutMs?: number;
+  /** Prefix of every Redis key (default `vigil:`). */
+  keyPrefix?: string;
+  /** How stale shared state (counts, temporary blocks) may get before it is refreshed (ms, default 1000). */
+  syncIntervalMs?: number;
+  /** Bound of the per-IP profile table (default 20000); the least recently seen are dropped. */
+  maxProfiles?: number;
+  /** Profiles idle for longer than this are dropped (default 600). */
+  profileTtlSeconds?: number;
+  rateLimits?: RateLimitPolicy[];
+  /** Known scanner user agents (sqlmap, nikto, nuclei …): true (default), false, or extra substrings to add. */
+  scannerUserAgents?: boolean | string[];
+  /** Many distinct paths from one IP (default 100 in 60 s). */
+  pathDiversity?: boolean | CountThreshold;
+  /** Many 404 answers to one IP (default 30 in 60 s). */
+  notFound?: boolean | CountThreshold;
+  /** Many distinct user agents from one IP (default 10 in 60 s). */
+  userAgentRotation?: boolean | CountThreshold;
+  /** A high share of 4xx/5xx answers (other than 404 and 429) to one IP (default 0.5 of at least 30 in 60 s). */
+  errorRate?: boolean | { ratio?: number; minRequests?: number; windowSeconds?: number };
+  /** Many requests of one IP blocked by sink rules (default 10 in 60 s). */
+  blockedRequests?: boolean | CountThreshold;
+  /** Findings of sink rules from one IP that put it on a temporary block list (default 5 in 60 s, blocked 600 s). */
+  attackWave?: boolean | { findings?: number; windowSeconds?: number; blockSeconds?: number };
+  /** How long an IP stays blocked after a scanner finding when the scanner rule blocks (default 300). */
+  scannerBlockSeconds?: number;
+}
+
 export interface PolicyFile {
   version?: 1;
   mode?: Mode;
@@ -58,6 +111,11 @@ export interface PolicyFile {
   code?: { disallowCodeGenerationFromStrings?: boolean };
   prototype?: { freezePrototypes?: boolean };
   ipLists?: { allow?: string[]; deny?: string[] };
+  /** User ids (as given to setUser) refused with ip_blocklist. */
+  users?: { deny?: string[] };
+  /** Input-only sensors (rule request_pattern, monitor by default). */
+  sensors?: { patterns?: boolean; patternKinds?: ('sqli' | 'xss' | 'path')[]; maxInputLength?: number };
+  behavior?: BehaviorPolicy;
 }
 
 export interface SchemaProblem {
@@ -94,6 +152,36 @@ const cidr: Checker = (v, path, problems) => {
     problems.push({ path, message: 'must be an IP address or CIDR range' });
   }
 };
+
+const positiveNumber: Checker = (v, path, problems) => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) problems.push({ path, message: 'must be a positive number' });
+};
+const ratio: Checker = (v, path, problems) => {
+  if (typeof v !== 'number' || !(v > 0 && v <= 1)) problems.push({ path, message: 'must be a number above 0 and at most 1' });
+};
+const redisUrl: Checker = (v, path, problems) => {
+  if (typeof v !== 'string' || !/^rediss?:\/\/\S+$/.test(v)) problems.push({ path, message: 'must be a redis:// or rediss:// URL' });
+};
+const httpMethod: Checker = (v, path, problems) => {
+  if (typeof v !== 'string' || !/^[A-Za-z]{1,16}$/.test(v)) problems.push({ path, message: 'must be an HTTP method name' });
+};
+
+/** `true` (defaults), `false` (off) or a mapping. */
+function toggleOr(fields: Record<string, Checker>): Checker {
+  const check = object(fields);
+  return (v, path, problems) => {
+    if (typeof v === 'boolean') return;
+    check(v, path, problems);
+  };
+}
+
+function required(names: string[], check: Checker): Checker {
+  return (v, path, problems) => {
+    check(v, path, problems);
+    if (!isObject(v)) return;
+    for (const name of names) if (v[name] === undefined) problems.push({ path, message: `needs ${name}` });
+  };
+}
 
 function arrayOf(item: Checker): Checker {
   return (v, path, problems) => {
@@ -186,6 +274,37 @@ const policyFile = object({
   code: object({ disallowCodeGenerationFromStrings: bool }),
   prototype: object({ freezePrototypes: bool }),
   ipLists: object({ allow: arrayOf(cidr), deny: arrayOf(cidr) }),
+  users: object({ deny: arrayOf(str) }),
+  sensors: object({ patterns: bool, patternKinds: arrayOf(oneOf(['sqli', 'xss', 'path'])), maxInputLength: positiveInt }),
+  behavior: object({
+    store: oneOf(['memory', 'redis']),
+    redisUrl,
+    redisTimeoutMs: positiveInt,
+    keyPrefix: str,
+    syncIntervalMs: positiveInt,
+    maxProfiles: positiveInt,
+    profileTtlSeconds: positiveNumber,
+    rateLimits: arrayOf(
+      required(
+        ['limit', 'windowSeconds'],
+        object({
+          route: str,
+          method: (v, path, problems) => (Array.isArray(v) ? arrayOf(httpMethod)(v, path, problems) : httpMethod(v, path, problems)),
+          limit: positiveInt,
+          windowSeconds: positiveNumber,
+          by: oneOf(['ip', 'user']),
+        }),
+      ),
+    ),
+    scannerUserAgents: (v, path, problems) => (typeof v === 'boolean' ? undefined : arrayOf(str)(v, path, problems)),
+    pathDiversity: toggleOr({ limit: positiveInt, windowSeconds: positiveNumber }),
+    notFound: toggleOr({ limit: positiveInt, windowSeconds: positiveNumber }),
+    userAgentRotation: toggleOr({ limit: positiveInt, windowSeconds: positiveNumber }),
+    errorRate: toggleOr({ ratio, minRequests: positiveInt, windowSeconds: positiveNumber }),
+    blockedRequests: toggleOr({ limit: positiveInt, windowSeconds: positiveNumber }),
+    attackWave: toggleOr({ findings: positiveInt, windowSeconds: positiveNumber, blockSeconds: positiveNumber }),
+    scannerBlockSeconds: positiveNumber,
+  }),
 });
 
 /** Validates a parsed policy document. An empty list means it is a valid PolicyFile. */

@@ -177,15 +177,26 @@ function decodePass(s: string, end: number): string {
   return out === undefined ? s : out + s.slice(last, end);
 }
 
+/** Characters after which a path segment starts: / \\ = ; */
+const SEGMENT_BEFORE = new Uint8Array(128);
+for (const ch of '/\\=;') SEGMENT_BEFORE[ch.charCodeAt(0)] = 1;
+
+function nameAt(s: string, i: number, end: number): boolean {
+  const list = NAMES_BY_FIRST.get(lc(s.charCodeAt(i)));
+  if (list === undefined) return false;
+  for (let k = 0; k < list.length; k++) {
+    const name = list[k] as string;
+    if (hasAt(s, i, name) && (isSep(name.charCodeAt(name.length - 1)) || segmentEnd(s, i + name.length, end))) return true;
+  }
+  return false;
+}
+
 function sensitiveName(s: string, end: number): boolean {
-  for (let i = 0; i < end; i++) {
-    if (!segmentStart(s, i)) continue;
-    const list = NAMES_BY_FIRST.get(lc(s.charCodeAt(i)));
-    if (list === undefined) continue;
-    for (const name of list) {
-      if (!hasAt(s, i, name)) continue;
-      const after = i + name.length;
-      if (isSep(name.charCodeAt(name.length - 1)) || segmentEnd(s, after, end)) return true;
+  if (nameAt(s, 0, end)) return true;
+  for (let i = 0; i < end - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 ? SEGMENT_BEFORE[c] === 1 : isSep(c)) {
+      if (nameAt(s, i + 1, end)) return true;
     }
   }
   return false;
@@ -205,6 +216,10 @@ function systemRoot(s: string, end: number): boolean {
   return s.charCodeAt(i) === 47 && s.charCodeAt(i + 1) === 46 && s.charCodeAt(i + 2) !== 46 && s.charCodeAt(i + 2) !== 47 && i + 2 < end;
 }
 
+/** Fast reject: a value with none of `. / \\ % :` or NUL has no path in it. */
+const SPECIAL = new Uint8Array(128);
+for (const ch of './\\%:\u0000') SPECIAL[ch.charCodeAt(0)] = 1;
+
 /**
  * Runs the path rules over `value` (only its first `maxLength` characters).
  * `isUrlPath`: the value is the request's own path, which is absolute by nature.
@@ -215,7 +230,7 @@ export function pathTraversalSignal(value: string, maxLength: number, isUrlPath:
   let special = false;
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c === 46 || c === 47 || c === 92 || c === 37 || c === 0 || c === 58 || c === 0x2215 || c === 0x2216) {
+    if (c < 128 ? SPECIAL[c] === 1 : c === 0x2215 || c === 0x2216) {
       special = true;
       break;
     }

@@ -4,7 +4,7 @@
 // input length; the caller bounds the length. A hit is a low-confidence
 // signal: the sink-side detector is the one that knows.
 
-import { hasAt, indexOfCi, lc, lower } from './text.js';
+import { hasAt, lc } from './text.js';
 
 export interface PatternSignal {
   /** Short machine name of the rule that fired (`union-select`, `breakout-boolean` …). */
@@ -48,10 +48,43 @@ const K_OBJECT = 17; // table database … after drop/create/alter
 const K_SYSPROC = 18; // xp_… sp_…
 const K_INFO_FN = 19; // version() database() …: `()` is enough
 
-const WORDS = new Map<string, number>();
+// Keywords are found by a case-insensitive hash computed while the word is
+// scanned (no substring, no lower-casing), then confirmed letter by letter.
+const KEYWORD_TEXT: string[] = [];
+const KEYWORD_CLASS: number[] = [];
+const BY_HASH = new Map<number, number[]>();
+
+function wordHash(h: number, c: number): number {
+  // Kept within 30 bits: a small integer for V8, so Map lookups need no boxing.
+  return (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c | 0x20 : c)) & 0x3fffffff;
+}
+
 const put = (k: number, words: string): void => {
-  for (const w of words.split(' ')) WORDS.set(w, k);
+  for (const w of words.split(' ')) {
+    let h = 0;
+    for (let i = 0; i < w.length; i++) h = wordHash(h, w.charCodeAt(i));
+    const existing = KEYWORD_TEXT.indexOf(w);
+    if (existing !== -1) {
+      KEYWORD_CLASS[existing] = k;
+      continue;
+    }
+    KEYWORD_TEXT.push(w);
+    KEYWORD_CLASS.push(k);
+    const list = BY_HASH.get(h);
+    if (list === undefined) BY_HASH.set(h, [KEYWORD_TEXT.length - 1]);
+    else list.push(KEYWORD_TEXT.length - 1);
+  }
 };
+
+function keywordClass(s: string, start: number, end: number, h: number): number {
+  const list = BY_HASH.get(h);
+  if (list === undefined) return K_NONE;
+  for (const k of list) {
+    const text = KEYWORD_TEXT[k] as string;
+    if (text.length === end - start && hasAt(s, start, text)) return KEYWORD_CLASS[k] as number;
+  }
+  return K_NONE;
+}
 put(K_LOGIC, 'or and xor');
 put(K_UNION, 'union');
 put(K_SELECT, 'select');
@@ -169,12 +202,12 @@ function tokenize(s: string, end: number): number {
       kind = NUM;
       i = skipNumber(s, i, end);
     } else if (isWordStart(c)) {
-      while (i < end && isWordPart(s.charCodeAt(i))) i++;
+      let h = 0;
+      for (let w = s.charCodeAt(i); i < end && isWordPart(w); w = s.charCodeAt(++i)) h = wordHash(h, w);
       kind = WORD;
       if (i - start <= 20) {
-        const word = lower(s, start, i);
-        cls = WORDS.get(word) ?? K_NONE;
-        if (cls === K_NONE && word.length > 3 && (word.startsWith('xp_') || word.startsWith('sp_'))) cls = K_SYSPROC;
+        cls = keywordClass(s, start, i, h);
+        if (cls === K_NONE && i - start > 3 && (hasAt(s, start, 'xp_') || hasAt(s, start, 'sp_'))) cls = K_SYSPROC;
       }
     } else if (c === 64 /* @ */) {
       while (i < end && s.charCodeAt(i) === 64) i++;
@@ -403,6 +436,15 @@ function afterBreakout(t: number, n: number, fromQuote: boolean): string | null 
   return null;
 }
 
+/** `union`, `select` or `information_schema` somewhere in `s[0..end)` (any case). */
+function hasBareKeyword(s: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c === 117 /* u */ ? hasAt(s, i, 'union') : c === 115 /* s */ ? hasAt(s, i, 'select') : c === 105 /* i */ && hasAt(s, i, 'information_schema')) return true;
+  }
+  return false;
+}
+
 /** Runs the SQL rules over `value` (only its first `maxLength` characters). */
 export function sqlInjectionSignal(value: string, maxLength: number): PatternSignal | null {
   const end = value.length < maxLength ? value.length : maxLength;
@@ -415,7 +457,7 @@ export function sqlInjectionSignal(value: string, maxLength: number): PatternSig
     }
   }
   // `1 union select 2` has no punctuation but keywords; check those cheaply.
-  if (!interesting && indexOfCi(value, 'union', 0, end) === -1 && indexOfCi(value, 'select', 0, end) === -1 && indexOfCi(value, 'information_schema', 0, end) === -1) return null;
+  if (!interesting && !hasBareKeyword(value, end)) return null;
   const n = tokenize(value, end);
   for (let t = 0; t < n; t++) {
     const k = kinds[t];

@@ -71,7 +71,6 @@ const NAMED_ENTITIES: readonly (readonly [string, number])[] = [
 
 const SCHEMES = ['javascript', 'vbscript', 'livescript'];
 const JS_PROBES = ['alert', 'prompt', 'confirm'];
-const JS_WORDS = ['document.cookie', 'document.domain', 'document.write', 'fromcharcode', 'window.location', '.innerhtml', 'constructor.constructor'];
 
 /** Fast reject: a value with none of these characters cannot carry the patterns below. */
 const INTERESTING = new Uint8Array(128);
@@ -120,6 +119,8 @@ function matchObfuscated(s: string, i: number, end: number, word: string): numbe
 /** Decodes one HTML entity at `s[i] === '&'`; null when there is none. */
 function entity(s: string, i: number, end: number): { code: number; next: number } | null {
   let j = i + 1;
+  const first = s.charCodeAt(j);
+  if (first !== 35 /* # */ && !isAsciiLetter(first)) return null;
   if (s.charCodeAt(j) === 35 /* # */) {
     j++;
     const hex = (s.charCodeAt(j) | 0x20) === 120;
@@ -137,7 +138,8 @@ function entity(s: string, i: number, end: number): { code: number; next: number
     if (s.charCodeAt(j) === 59 /* ; */) j++;
     return { code, next: j };
   }
-  for (const [name, code] of NAMED_ENTITIES) {
+  for (let k = 0; k < NAMED_ENTITIES.length; k++) {
+    const [name, code] = NAMED_ENTITIES[k] as readonly [string, number];
     if (hasAt(s, j, name)) return { code, next: j + name.length };
   }
   return null;
@@ -174,12 +176,7 @@ function codeAfter(s: string, i: number, end: number): boolean {
 function schemeUrl(s: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = lc(s.charCodeAt(i));
-    if (c !== 106 /* j */ && c !== 118 /* v */ && c !== 108 /* l */ && c !== 38 /* & */) continue;
-    for (const scheme of SCHEMES) {
-      const after = matchObfuscated(s, i, end, scheme);
-      const code = after === -1 ? -1 : colonAt(s, after, end);
-      if (code !== -1 && codeAfter(s, code, end)) return true;
-    }
+    if ((c === 106 /* j */ || c === 118 /* v */ || c === 108 /* l */ || c === 38) /* & */ && schemeAt(s, i, end)) return true;
   }
   return false;
 }
@@ -239,47 +236,121 @@ function cssScript(s: string, end: number): boolean {
   return indexOfCi(s, 'expression(', 0, end) !== -1 || indexOfCi(s, '-moz-binding', 0, end) !== -1 || (indexOfCi(s, 'behavio', 0, end) !== -1 && indexOfCi(s, 'url(', 0, end) !== -1);
 }
 
-/** Runs the XSS rules over `value` (only its first `maxLength` characters). */
+// What may start at a character (lower-cased), so that one pass finds every rule's candidates.
+const C_TAG = 1; // <
+const C_QUOTE = 2; // " ' ` >
+const C_ON = 4; // o: on<event>=
+const C_SCHEME = 8; // j v l &: javascript: vbscript: livescript:
+const C_WORD = 16; // a p c d f w . e -: JavaScript probes, CSS expressions, data: URLs
+const FIRST = new Uint8Array(128);
+FIRST[60] = C_TAG;
+for (const ch of '"\'`>') FIRST[ch.charCodeAt(0)] = C_QUOTE;
+FIRST[111] |= C_ON;
+for (const ch of 'jvl&') FIRST[ch.charCodeAt(0)] |= C_SCHEME;
+for (const ch of 'apcdfw.e-') FIRST[ch.charCodeAt(0)] |= C_WORD;
+
+/** A JavaScript or CSS word starting at `i` (weak), or a data: URL (strong); null otherwise. */
+function wordAt(s: string, i: number, c: number, end: number): PatternSignal | null {
+  switch (c) {
+    case 97: // a
+    case 112: // p
+    case 99: // c
+      for (const probe of JS_PROBES) {
+        if (probe.charCodeAt(0) === c && hasAt(s, i, probe) && (i === 0 || !isAsciiAlnum(s.charCodeAt(i - 1)))) {
+          let j = i + probe.length;
+          while (j < end && s.charCodeAt(j) === 32) j++;
+          const next = s.charCodeAt(j);
+          if (next === 40 /* ( */ || next === 96 /* ` */) return JS_PROBE;
+        }
+      }
+      if (c === 99 && hasAt(s, i, 'constructor.constructor')) return JS_PROBE;
+      return null;
+    case 100: // d
+      if (hasAt(s, i, 'data:text/html')) return DATA_URL;
+      if (hasAt(s, i, 'document.') && (hasAt(s, i + 9, 'cookie') || hasAt(s, i + 9, 'domain') || hasAt(s, i + 9, 'write'))) return JS_PROBE;
+      return null;
+    case 102: // f
+      return hasAt(s, i, 'fromcharcode') ? JS_PROBE : null;
+    case 119: // w
+      return hasAt(s, i, 'window.location') ? JS_PROBE : null;
+    case 46: // .
+      return hasAt(s, i, '.innerhtml') ? JS_PROBE : null;
+    case 101: // e
+      return hasAt(s, i, 'expression(') ? CSS_SCRIPT : null;
+    case 45: // -
+      return hasAt(s, i, '-moz-binding') ? CSS_SCRIPT : null;
+    default:
+      return null;
+  }
+}
+
+const JS_PROBE: PatternSignal = Object.freeze({ signal: 'js-probe', strong: false });
+const CSS_SCRIPT: PatternSignal = Object.freeze({ signal: 'css-script', strong: false });
+const DATA_URL: PatternSignal = Object.freeze({ signal: 'data-url', strong: true });
+const SCRIPT_URL: PatternSignal = Object.freeze({ signal: 'script-url', strong: true });
+const EVENT_HANDLER: PatternSignal = Object.freeze({ signal: 'event-handler', strong: true });
+
+/** `javascript:` (obfuscated or not) followed by code, starting at `i`. */
+function schemeAt(s: string, i: number, end: number): boolean {
+  let first = lc(s.charCodeAt(i));
+  if (first === 38 /* & */) {
+    const ent = entity(s, i, end);
+    if (ent === null) return false;
+    first = lc(ent.code);
+  }
+  for (const scheme of SCHEMES) {
+    if (scheme.charCodeAt(0) !== first) continue;
+    const after = matchObfuscated(s, i, end, scheme);
+    const code = after === -1 ? -1 : colonAt(s, after, end);
+    if (code !== -1 && codeAfter(s, code, end)) return true;
+  }
+  return false;
+}
+
+/** Runs the XSS rules over `value` (only its first `maxLength` characters), in one pass. */
 export function xssSignal(value: string, maxLength: number): PatternSignal | null {
   const end = value.length < maxLength ? value.length : maxLength;
   let interesting = false;
+  let colonish = false;
   for (let i = 0; i < end; i++) {
     const c = value.charCodeAt(i);
     if (c < 128 && INTERESTING[c] === 1) {
       interesting = true;
-      break;
+      if (c === 58 || c === 38) {
+        colonish = true;
+        break;
+      }
     }
   }
   if (!interesting) return null;
-  // Tags: each `<` opens at most one scan, and the next scan starts after it.
   let quoteSeen = false;
+  let weak: PatternSignal | null = null;
   for (let i = 0; i < end; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 60 /* < */) {
+    let c = value.charCodeAt(i);
+    if (c >= 128) continue;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    const kinds = FIRST[c] as number;
+    if (kinds === 0) continue;
+    if ((kinds & C_TAG) !== 0) {
       const tag = scanTag(value, i, end);
       if (tag.hit !== null) return { signal: tag.hit, strong: true };
       if (tag.next > i + 1) i = tag.next - 1;
-    } else if (c === 34 || c === 39 || c === 96 || c === 62) {
+      continue;
+    }
+    if ((kinds & C_QUOTE) !== 0) {
       quoteSeen = true;
-    } else if ((c | 0x20) === 111 /* o */ && (i === 0 || isAttrBoundary(value.charCodeAt(i - 1)))) {
-      // An attribute breakout: `" onmouseover="alert(1)`
-      if (eventHandlerAt(value, i, end, quoteSeen)) return { signal: 'event-handler', strong: true };
+      continue;
+    }
+    // An attribute breakout: `" onmouseover="alert(1)`
+    if ((kinds & C_ON) !== 0 && (i === 0 || isAttrBoundary(value.charCodeAt(i - 1))) && eventHandlerAt(value, i, end, quoteSeen)) return EVENT_HANDLER;
+    if ((kinds & C_SCHEME) !== 0 && colonish && schemeAt(value, i, end)) return SCRIPT_URL;
+    if ((kinds & C_WORD) !== 0) {
+      const hit = wordAt(value, i, c, end);
+      if (hit !== null) {
+        if (hit.strong) return hit;
+        weak ??= hit;
+      }
     }
   }
-  if (schemeUrl(value, end)) return { signal: 'script-url', strong: true };
-  if (indexOfCi(value, 'data:text/html', 0, end) !== -1) return { signal: 'data-url', strong: true };
-  for (const probe of JS_PROBES) {
-    for (let at = indexOfCi(value, probe, 0, end); at !== -1; at = indexOfCi(value, probe, at + 1, end)) {
-      if (at > 0 && isAsciiAlnum(value.charCodeAt(at - 1))) continue;
-      let j = at + probe.length;
-      while (j < end && value.charCodeAt(j) === 32) j++;
-      const next = value.charCodeAt(j);
-      if (next === 40 /* ( */ || next === 96 /* ` */) return { signal: 'js-probe', strong: false };
-    }
-  }
-  for (const word of JS_WORDS) {
-    if (indexOfCi(value, word, 0, end) !== -1) return { signal: 'js-probe', strong: false };
-  }
-  if (cssScript(value, end) && (indexOfCi(value, 'style', 0, end) !== -1 || indexOfCi(value, 'javascript', 0, end) !== -1)) return { signal: 'css-script', strong: false };
-  return null;
+  return weak;
 }
