@@ -37,6 +37,17 @@ function merge(target, source) {
   return target;
 }
 
+/** A dotted-path setter (`notifications.email`), as "update one field" endpoints write it: `__proto__.x` reaches Object.prototype. */
+function setPath(target, path, value) {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+    node = node[key];
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
 module.exports = function mount(app) {
   // --- code injection --------------------------------------------------
   // vulnerable: a price calculator that evaluates the formula in the
@@ -82,6 +93,12 @@ module.exports = function mount(app) {
   // vulnerable: the JSON body deep-merged into the settings
   app.post('/settings', (req, res) => {
     merge(settings, req.body ?? {});
+    res.json({ theme: settings.theme, currency: settings.currency, notifications: settings.notifications });
+  });
+
+  // vulnerable: one field set by its dotted path (form or JSON: path=notifications.sms&value=on)
+  app.post('/settings/field', (req, res) => {
+    setPath(settings, text(req.body?.path), text(req.body?.value));
     res.json({ theme: settings.theme, currency: settings.currency, notifications: settings.notifications });
   });
 

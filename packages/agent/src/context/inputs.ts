@@ -23,6 +23,8 @@ export const DEFAULT_LIMITS: InputLimits = {
 /** Headers whose values are protocol negotiation, not something an app feeds into a sink. */
 const SKIPPED_HEADERS = new Set([
   'cookie',
+  // Behind a proxy Host is the app's own address (127.0.0.1:port): as input it would make the app's calls to itself look chosen by the client.
+  'host',
   'content-length',
   'connection',
   'accept',

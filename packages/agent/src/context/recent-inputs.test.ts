@@ -25,7 +25,9 @@ describe('recent inputs (second-order)', () => {
     assert.equal(recent.detectSql("SELECT * FROM c WHERE a = 'x' OR 1=1 --'", 'sqlite')?.input?.path, 'stored(body.author)');
     assert.equal(recent.detectShell('echo hello; cat /etc/passwd')?.rule, 'shell_injection');
     assert.equal(recent.detectPath('/app/uploads/../../etc/passwd', { cwd: '/app' })?.rule, 'path_traversal');
-    assert.equal(recent.detectSsrf('169.254.169.254', null)?.rule, 'ssrf');
+    assert.equal(recent.detectSsrf('169.254.169.254', null, 'http://169.254.169.254/latest/meta-data/')?.rule, 'ssrf');
+    // the app's own call to the same internal host, another URL: not the stored one
+    assert.equal(recent.detectSsrf('169.254.169.254', null, 'http://169.254.169.254/health'), null);
     assert.equal(recent.detectCode("require('child_process').execSync('id')")?.rule, 'code_injection');
   });
 
@@ -33,7 +35,7 @@ describe('recent inputs (second-order)', () => {
     assert.equal(recent.detectSql("SELECT * FROM c WHERE a = 'O''Hara'", 'sqlite'), null);
     assert.equal(recent.detectSql("SELECT * FROM c WHERE name = 'O'", 'sqlite'), null);
     assert.equal(recent.detectPath('/app/uploads/report.pdf', { cwd: '/app' }), null);
-    assert.equal(recent.detectSsrf('api.example.com', '93.184.216.34'), null);
+    assert.equal(recent.detectSsrf('api.example.com', '93.184.216.34', 'https://api.example.com/'), null);
     assert.equal(recent.detectCode('price * qty'), null);
   });
 

@@ -64,13 +64,15 @@ export class RecentInputs {
   }
 
   /** A stored URL (a webhook, an avatar URL) fetched later, maybe by a background job. */
-  detectSsrf(hostname: string, address: string | null): Finding | null {
-    if (this.seen.size === 0) return null;
+  detectSsrf(hostname: string, address: string | null, url: string | undefined): Finding | null {
+    // The whole stored URL must be what is fetched: an earlier probe of 127.0.0.1 must not
+    // turn the app's own configured calls to 127.0.0.1 into findings.
+    if (this.seen.size === 0 || url === undefined) return null;
     const literal = parseIpLiteral(hostname);
     const internal = (literal !== null ? classifyAddress(literal) : classifyHostname(hostname)) ?? (address !== null ? classifyAddress(address) : null);
     if (internal === null) return null;
     const candidates: UserInput[] = [];
-    for (const input of this.ring) if (input !== undefined && input.value.toLowerCase().includes(hostname.toLowerCase())) candidates.push(input);
+    for (const input of this.ring) if (input !== undefined && sameUrl(input.value, url)) candidates.push(input);
     return candidates.length === 0 ? null : stored(detectSsrf(hostname, address, candidates));
   }
 
@@ -97,6 +99,15 @@ export class RecentInputs {
       this.markerCache.set(query, has);
     }
     return has;
+  }
+}
+
+function sameUrl(stored: string, url: string): boolean {
+  if (url.includes(stored)) return true;
+  try {
+    return new URL(stored).href === url;
+  } catch {
+    return false;
   }
 }
 

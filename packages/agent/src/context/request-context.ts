@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectInputs, objectInputs } from './inputs.js';
 import { clientIp } from './ip.js';
+import { unwrapped } from '../hooks/wrap.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 
@@ -146,8 +147,11 @@ export class RequestContext {
     const tee = this.tee;
     if (tee === undefined || !tee.ended) return undefined;
     if (tee.parsed === undefined) {
-      tee.parsed = parseStreamBody(tee.kind, Buffer.concat(tee.chunks).toString('utf8')) ?? null;
+      // Settled before parsing: a sink asking for inputs meanwhile gets no body, not a re-entry.
+      tee.parsed = null;
+      const text = Buffer.concat(tee.chunks).toString('utf8');
       tee.chunks = [];
+      tee.parsed = parseStreamBody(tee.kind, text) ?? null;
     }
     return tee.parsed ?? undefined;
   }
@@ -192,6 +196,8 @@ export class RequestContext {
       { source: 'cookies', prefix: 'cookies', value: this.cookies },
       { source: 'headers', prefix: 'headers', value: this.req.headers },
       { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
+      // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
+      { source: 'path', prefix: 'path', value: pathSegments(path) },
     ];
     if (this.extraParts !== undefined) parts.push(...this.extraParts);
     return parts;
@@ -230,12 +236,26 @@ function expressRoute(req: IncomingMessage): string | undefined {
   return (typeof r.baseUrl === 'string' ? r.baseUrl : '') + path;
 }
 
+/** The path's segments that could carry syntax (plain words and numbers cannot); undefined when none. */
+function pathSegments(path: string): (string | undefined)[] | undefined {
+  if (path.length < 2) return undefined;
+  const segments = path.split('/');
+  let any = false;
+  const out = segments.map((segment) => {
+    if (/^[\w-]*$/.test(segment)) return undefined;
+    any = true;
+    return segment;
+  });
+  return any ? out : undefined;
+}
+
 function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
   if (text.length === 0) return undefined;
   if (kind === 'text') return text;
   if (kind === 'json') {
     try {
-      return JSON.parse(text) as unknown;
+      // The original JSON.parse: Vigil's own parse is no app operation to inspect.
+      return unwrapped(JSON.parse)(text) as unknown;
     } catch {
       // Not JSON after all: the text itself is still what the client sent.
       return text;

@@ -18,7 +18,7 @@ import { ModuleHooks } from '../hooks/modules.js';
 import { requestStorage } from '../context/request-context.js';
 import type { RequestContext } from '../context/request-context.js';
 import { RecentInputs } from '../context/recent-inputs.js';
-import { Metrics } from '../telemetry/metrics.js';
+import { Metrics, labels } from '../telemetry/metrics.js';
 import { EventQueue } from '../events/queue.js';
 import { JsonlFileTransport, LogTransport } from '../events/transports.js';
 import type { EventTransport } from '../events/transports.js';
@@ -337,10 +337,10 @@ export class Agent {
     if (policy.enableStackTraces) event.stackTrace = appStack();
     if (decision.allowlistEntry !== undefined) {
       event.allowlistReason = decision.allowlistEntry.reason ?? 'allowlisted';
-      this.metrics.allowlistHits.inc({ rule: finding.rule });
+      this.metrics.allowlistHits.inc(labels({ rule: finding.rule }));
     }
-    this.metrics.events.inc({ rule: event.rule, mode: event.mode, verdict: event.verdict });
-    if (event.verdict === 'blocked') this.metrics.blockedRequests.inc({ rule: event.rule });
+    this.metrics.events.inc(labels({ rule: event.rule, mode: event.mode, verdict: event.verdict }));
+    if (event.verdict === 'blocked') this.metrics.blockedRequests.inc(labels({ rule: event.rule }));
     this.events.push(event);
     return event;
   }

@@ -59,7 +59,7 @@ export function detect(op: Operation, ctx: RequestContext | undefined, env: Dete
       if (allow !== undefined && allow.includes(op.hostname.toLowerCase())) return null;
       const deny = env.policy.file.ssrf?.denyHosts;
       if (deny !== undefined && deny.includes(op.hostname.toLowerCase())) return deniedHost(op.hostname);
-      return (inputs.length > 0 ? detectSsrf(op.hostname, op.address ?? null, inputs) : null) ?? env.recent.detectSsrf(op.hostname, op.address ?? null);
+      return (inputs.length > 0 ? detectSsrf(op.hostname, op.address ?? null, inputs) : null) ?? env.recent.detectSsrf(op.hostname, op.address ?? null, op.url);
     }
     case 'code':
       return (inputs.length > 0 ? detectCodeInjection(op.code, inputs) : null) ?? env.recent.detectCode(op.code) ?? codeGenerationLockdown(op.code, env.policy);

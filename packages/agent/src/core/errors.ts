@@ -8,6 +8,10 @@ import type { RuleId } from '../detectors/types.js';
  */
 export class VigilBlockedError extends Error {
   readonly code = 'VIGIL_BLOCKED';
+  /** Framework error handlers (Express, Koa, Fastify) read these: a block is a 403 to expose, not a 500 to log. */
+  readonly status = 403;
+  readonly statusCode = 403;
+  readonly expose = true;
   readonly rule: RuleId;
   readonly requestId: string | undefined;
   readonly eventId: string;

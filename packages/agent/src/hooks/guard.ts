@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { labels } from '../telemetry/metrics.js';
 
 /**
  * The fail-open guard. Every error inside Vigil ends here: it is counted in
@@ -18,11 +19,11 @@ export class FailOpen {
   report(component: string, err: unknown): void {
     this.count++;
     try {
-      this.metrics?.internalErrors.inc({ component });
       if (!this.logged.has(component)) {
         this.logged.add(component);
         this.logger?.warn({ component, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'vigil internal error; failing open (logged once per component)');
       }
+      this.metrics?.internalErrors.inc(labels({ component }));
     } catch {
       // Reporting must never throw either.
     }

@@ -17,7 +17,7 @@ import { nodeSerialize, funcster, serializeToJs, jsYaml } from './deserialize/in
 
 import { fastifyHooks, fastifyReply } from '../sources/fastify/index.js';
 import { koaApplication, koaContext } from '../sources/koa/index.js';
-import { honoRequest, honoRequestEsm, honoContext, honoContextEsm } from '../sources/hono/index.js';
+import { honoEntry, honoRequest, honoRequestEsm, honoContext, honoContextEsm } from '../sources/hono/index.js';
 import { graphqlExecute } from '../sources/graphql/index.js';
 import { nestExceptionFilter } from '../sources/nest/index.js';
 
@@ -27,4 +27,4 @@ export const BUILTIN_PATCHERS: readonly BuiltinPatcher[] = [httpSource, childPro
 /** Packages hooked when the app loads them. */
 export const MODULE_SINKS: readonly ModuleSinkSpec[] = [betterSqlite3, pg, pgPool, mysql2, mysqlConnection, mysqlPool, sqlite3, nodeSqlite, mongodb, nodeSerialize, funcster, serializeToJs, jsYaml,
   // Framework sources (hooked like sinks: module, version range, patch).
-  fastifyHooks, fastifyReply, koaApplication, koaContext, honoRequest, honoRequestEsm, honoContext, honoContextEsm, graphqlExecute, nestExceptionFilter];
+  fastifyHooks, fastifyReply, koaApplication, koaContext, honoEntry, honoRequest, honoRequestEsm, honoContext, honoContextEsm, graphqlExecute, nestExceptionFilter];

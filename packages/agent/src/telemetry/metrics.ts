@@ -3,6 +3,15 @@ import type { Metric } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
 
 /**
+ * Label objects without a prototype: prom-client walks labels with for…in, so
+ * a polluted Object.prototype would otherwise make every metric call throw
+ * (and with it every report), exactly when Vigil is needed.
+ */
+export function labels<T extends Record<string, string>>(values: T): T {
+  return Object.assign(Object.create(null) as T, values);
+}
+
+/**
  * Vigil's metrics, in a Registry of its own: never the app's global
  * registry, and no default process metrics (the app may collect those itself).
  */

@@ -5,6 +5,7 @@ import { kContext } from '../../core/symbols.js';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
 import { RequestContext, requestStorage } from '../../context/request-context.js';
+import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 
@@ -62,9 +63,39 @@ export const httpSource: BuiltinPatcher = {
  */
 function bindEmitter(req: IncomingMessage, ctx: RequestContext): void {
   const emit = req.emit;
-  req.emit = function emitInContext(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
+  const kind = streamBodyKind(req);
+  if (kind === undefined) {
+    req.emit = function emitInContext(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
+      return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
+    } as IncomingMessage['emit'];
+    return;
+  }
+  // A body the app reads itself (no framework leaves it parsed on req):
+  // keep a copy of the chunks as they are read, without consuming them.
+  ctx.teeBody(kind, STREAM_BODY_LIMIT);
+  req.emit = function emitInContextTeed(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
+    const event = args[0];
+    if (event === 'data') ctx.bodyChunk(args[1]);
+    else if (event === 'end') ctx.bodyEnd();
     return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
   } as IncomingMessage['emit'];
+}
+
+/** Bodies larger than this are not copied; the app's parsed body (when a framework leaves one) still counts. */
+const STREAM_BODY_LIMIT = 256 * 1024;
+
+/** Whether the request's body is worth copying as the app reads it, and how to parse it. */
+function streamBodyKind(req: IncomingMessage): StreamBodyKind | undefined {
+  const type = req.headers['content-type'];
+  if (type === undefined) return undefined;
+  const length = req.headers['content-length'];
+  if (length !== undefined && !(Number(length) > 0 && Number(length) <= STREAM_BODY_LIMIT)) return undefined;
+  if (length === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
+  const mime = type.split(';', 1)[0]!.trim().toLowerCase();
+  if (mime === 'application/json' || mime.endsWith('+json')) return 'json';
+  if (mime === 'application/x-www-form-urlencoded') return 'form';
+  if (mime === 'text/plain') return 'text';
+  return undefined;
 }
 
 /** The request-level layer's say before the app runs: false when Vigil answered the request itself. */
@@ -72,7 +103,7 @@ function admitted(agent: Agent, ctx: RequestContext): boolean {
   try {
     const admission = agent.behavior.admit(ctx);
     if (admission.action === 'allow') return true;
-    const event = agent.report({ rule: admission.rule, threatLevel: 'medium', confidence: 1, description: admission.description }, ctx, undefined, undefined);
+    const event = agent.report(admission.finding ?? { rule: admission.rule, threatLevel: 'high', confidence: 1, description: admission.description }, ctx, undefined, undefined);
     if (event?.verdict !== 'blocked') return true;
     ctx.blocked = true;
     const headers = admission.retryAfterSeconds !== undefined ? { ...agent.policy.responseHeaders, 'retry-after': String(admission.retryAfterSeconds) } : agent.policy.responseHeaders;

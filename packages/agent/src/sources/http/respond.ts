@@ -31,6 +31,8 @@ export function respondBlocked(ctx: RequestContext, extraHeaders: Record<string,
 
 function silence(res: ServerResponse): void {
   Object.defineProperty(res, kBlockedResponse, { value: true });
+  // The app's `res.status(500)` after the block must not make access logs and metrics say 500.
+  Object.defineProperty(res, 'statusCode', { get: () => 403, set: () => undefined, configurable: true });
   const self = res as unknown as Record<string, unknown>;
   const chain = function (this: unknown) {
     return res;
