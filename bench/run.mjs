@@ -97,9 +97,8 @@ async function load(url, seconds) {
   return result.requests.average;
 }
 
-async function http() {
+async function http(path = '/products?q=lamp', extraEnv = {}, title = 'Express 5 + better-sqlite3') {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const path = '/products?q=lamp';
   const setups = [
     ['no agent', [], {}],
     ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }],
@@ -107,7 +106,7 @@ async function http() {
   ];
   const rates = [];
   for (const [label, args, env] of setups) {
-    const shop = await startShop(label, args, env);
+    const shop = await startShop(label, args, { ...env, ...extraEnv });
     try {
       await load(shop.url + path, 1); // warm-up
       rates.push([label, await load(shop.url + path, seconds)]);
@@ -115,7 +114,7 @@ async function http() {
       shop.stop();
     }
   }
-  console.log(`\n## HTTP: express-shop GET ${path} (Express 5 + better-sqlite3), 10 connections, ${seconds}s each\n`);
+  console.log(`\n## HTTP: express-shop GET ${path} (${title}), 10 connections, ${seconds}s each\n`);
   const base = rates[0][1];
   for (const [label, rate] of rates) console.log(`${label.padEnd(24)} ${rate.toFixed(0).padStart(7)} req/s  ${((rate / base) * 100).toFixed(1).padStart(6)} % of no agent`);
   const vigil = rates[1][1];
@@ -127,3 +126,14 @@ console.log(`Vigil bench — ${process.version}, ${new Date().toISOString()}`);
 if (!only || only === 'detectors') detectors();
 if (!only || only === 'calls') calls();
 if (!only || only === 'http') await http();
+if (!only || only === 'fetch') {
+  // The shop's /rates calls its own back-end with fetch: a loopback service started here.
+  const { createServer } = await import('node:http');
+  const backend = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"currency":"USD","rate":1.08}'));
+  await new Promise((r) => backend.listen(0, '127.0.0.1', r));
+  try {
+    await http('/rates?currency=USD', { SHOP_INVENTORY_URL: `http://127.0.0.1:${backend.address().port}` }, 'fetch to a loopback service');
+  } finally {
+    backend.close();
+  }
+}
