@@ -2,7 +2,7 @@
 // runs every test file with Node's own test runner, stops the servers.
 // Extra arguments narrow the run: `npm test -- sql` runs files whose path contains "sql".
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServers } from './test-servers.mjs';
@@ -43,6 +43,10 @@ if ((await new Promise((resolve) => build.on('exit', resolve))) !== 0) {
   process.exit(1);
 }
 
+// The public attack and benign corpora sit in shared/ beside the checkout.
+const corpus = [process.env.VIGIL_CORPUS, join(root, '..', 'shared', 'corpus'), '/work/shared/corpus'].find((d) => d && existsSync(d));
+if (corpus === undefined) console.error('test corpus not found (../shared/corpus): the corpus tests will be skipped');
+
 const servers = await startTestServers();
 for (const p of servers.problems) console.error(`test servers: ${p}`);
 console.log(`test servers: ${Object.entries(servers.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
@@ -51,7 +55,7 @@ console.log(`test servers: ${Object.entries(servers.env).map(([k, v]) => `${k}=$
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, ...servers.env, VIGIL_REPO_ROOT: root },
+  env: { ...process.env, ...servers.env, VIGIL_REPO_ROOT: root, ...(corpus ? { VIGIL_CORPUS: corpus } : {}) },
 });
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await servers.stop();

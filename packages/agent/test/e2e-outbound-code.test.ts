@@ -27,7 +27,7 @@ import type { RunningApp, StartOptions } from './helpers.js';
 import type { SecurityEvent } from '../src/events/types.js';
 
 const SERVER = join(SHOP_DIR, 'server.js');
-const CORPUS = process.env.VIGIL_CORPUS_DIR ?? join(REPO_ROOT, '../shared/corpus');
+const CORPUS = process.env.VIGIL_CORPUS ?? join(REPO_ROOT, '../shared/corpus');
 const HAVE_CORPUS = existsSync(join(CORPUS, 'attacks/ssrf.jsonl'));
 
 // ---------------------------------------------------------------------------

@@ -63,13 +63,19 @@ export async function startApp(script: string, opts: StartOptions = {}): Promise
       reject(new Error(`app exited with ${code} before listening:\n${out}`));
     });
   });
-  const events = (): SecurityEvent[] =>
-    existsSync(eventsFile)
-      ? readFileSync(eventsFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as SecurityEvent)
-      : [];
+  const events = (): SecurityEvent[] => {
+    if (!existsSync(eventsFile)) return [];
+    const out: SecurityEvent[] = [];
+    for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
+      if (line === '') continue;
+      try {
+        out.push(JSON.parse(line) as SecurityEvent);
+      } catch {
+        // The app is still writing this line: it is read on the next poll.
+      }
+    }
+    return out;
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     port,
