@@ -52,7 +52,7 @@ for (const p of servers.problems) console.error(`test servers: ${p}`);
 console.log(`test servers: ${Object.entries(servers.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
 
 // End-to-end files mostly wait on child processes and servers: run three at a time.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-timeout=600000', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, ...servers.env, VIGIL_REPO_ROOT: root, ...(corpus ? { VIGIL_CORPUS: corpus } : {}) },

@@ -92,10 +92,13 @@ export async function startApp(script: string, opts: StartOptions = {}): Promise
       }
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      // Already gone (an exit code, or ended by a signal): 'exit' will not come again.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(killer);
     },
   };
 }
