@@ -29,6 +29,8 @@ const files = [join(root, 'packages/agent/src'), join(root, 'packages/agent/test
     }
   })
   .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)))
+  // VIGIL_TEST_EXCLUDE=a,b leaves out files whose path contains a or b (CI: known Node 24 hangs under investigation).
+  .filter((f) => !(process.env.VIGIL_TEST_EXCLUDE ?? '').split(',').some((x) => x !== '' && relative(root, f).includes(x)))
   .sort();
 
 if (files.length === 0) {
