@@ -7,6 +7,7 @@ import { respondBlocked } from '../sources/http/respond.js';
 import { scanInputs } from '../detectors/patterns/index.js';
 import type { PatternOptions } from '../detectors/patterns/index.js';
 import type { Finding, InputSource, RuleId, UserInput } from '../detectors/types.js';
+import { RULE_IDS } from '../detectors/types.js';
 import type { SecurityEvent } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import { compileBehavior, limitApplies } from './config.js';
@@ -40,20 +41,8 @@ export type Admission =
 export const ALLOW: Admission = Object.freeze({ action: 'allow' });
 
 /** Rules raised by sinks: their findings make up an attack wave. */
-const SINK_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
-  'sql_injection',
-  'sql_structure',
-  'shell_injection',
-  'shell_option_injection',
-  'shell_unlisted_command',
-  'path_traversal',
-  'sensitive_file',
-  'ssrf',
-  'nosql_injection',
-  'code_injection',
-  'deserialization',
-  'prototype_pollution',
-]);
+const REQUEST_LEVEL_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['request_pattern', 'rate_limit', 'scanner', 'ip_blocklist']);
+const SINK_RULES: ReadonlySet<RuleId> = new Set(RULE_IDS.filter((rule) => !REQUEST_LEVEL_RULES.has(rule)));
 
 /** Inputs that exist before the app runs; the rest (body, params) are checked when the response is done. */
 const EARLY_SOURCES: ReadonlySet<InputSource> = new Set<InputSource>(['query', 'headers', 'cookies', 'path']);
