@@ -1,6 +1,8 @@
-// The previous major version of each hooked library, installed nested under
-// compat/<name> by npm ci, gets the same checks as the current one (which the
-// other tests use): hooked, attack blocked before it runs, benign input served.
+// The other supported major version of each hooked library, installed nested
+// under compat/<name> by npm ci, gets the same checks as the one the other
+// tests use: hooked, attack blocked before it runs, benign input served.
+// Mostly that is the previous major; for better-sqlite3 it is the current one
+// (13), because 13 needs Node >= 22 and the repo's own copy must run on Node 20.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -16,7 +18,7 @@ const agent = start({ mode: 'block', logLevel: 'silent' });
 const events: SecurityEvent[] = [];
 onEvent((e) => events.push(e));
 
-/** Loads `name` as installed under compat/<dir>, asserting it is the previous major. */
+/** Loads `name` as installed under compat/<dir>, asserting its major version. */
 function load<T>(dir: string, name: string, major: number): T {
   const req = createRequire(join(REPO_ROOT, 'compat', dir, 'package.json'));
   // Some packages do not export ./package.json: read it from disk.
@@ -121,6 +123,27 @@ describe('sqlite3 5', () => {
   });
 });
 
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+describe('better-sqlite3 13', () => {
+  // 13 ships Node-API prebuilds built for Node >= 22; on Node 20 loading it crashes the process.
+  it('is hooked', { skip: NODE_MAJOR < 22 ? 'better-sqlite3 13 requires Node >= 22' : false }, async () => {
+    const Database = load<typeof import('better-sqlite3')>('better-sqlite3-v13', 'better-sqlite3', 13);
+    const db = new Database(':memory:');
+    const viaPrepare = await sqlServer(async (sql) => db.prepare(sql).all());
+    // exec is the other entry point.
+    const viaExec = await sqlServer(async (sql) => (db.exec(sql), []));
+    try {
+      await expectBlockedAndServed(viaPrepare.base);
+      await expectBlockedAndServed(viaExec.base);
+    } finally {
+      viaPrepare.close();
+      viaExec.close();
+      db.close();
+    }
+  });
+});
+
 describe('mongodb 6', () => {
   // No MongoDB server can be installed on this machine: the check happens
   // before any network I/O, which is as far as the driver goes without one.
@@ -160,6 +183,7 @@ describe('mongodb 6', () => {
 describe('hooked versions', () => {
   it('patched every compat module it loaded', () => {
     const patched = [...agent.moduleHooks.patched].join(' ');
-    for (const expected of ['mysql2@2.', 'sqlite3@5.', 'mongodb@6.']) assert.ok(patched.includes(expected), `${expected} not in ${patched}`);
+    const expectations = ['mysql2@2.', 'sqlite3@5.', 'mongodb@6.', ...(NODE_MAJOR >= 22 ? ['better-sqlite3@13.'] : [])];
+    for (const expected of expectations) assert.ok(patched.includes(expected), `${expected} not in ${patched}`);
   });
 });
