@@ -1,6 +1,7 @@
 // npm run bench: prints per-detector microseconds, the per-call cost of
-// hooked operations, and HTTP throughput of the example shop with and without
-// Vigil (and under Zen by Aikido, the open peer), as ratios from one run.
+// hooked operations, and HTTP throughput of every example app with and
+// without Vigil (the express shop also under Zen by Aikido, the open peer),
+// as ratios from one run. `npm run bench -- apps` runs one section.
 // Figures only; nothing here asserts on time.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -78,8 +79,9 @@ function calls() {
   row('fs.statSync, inside a request, no input matches', plain.statSyncInside, vigil.statSyncInside);
 }
 
-async function startShop(label, nodeArgs, env) {
-  const child = spawn(process.execPath, [...nodeArgs, 'server.js'], { cwd: join(root, 'examples/express-shop'), env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+/** Starts an example app (optionally under an agent) and resolves with its base URL once it prints it. */
+async function startApp(app, label, nodeArgs, env) {
+  const child = spawn(process.execPath, [...nodeArgs, app.entry], { cwd: join(root, 'examples', app.dir), env: { ...process.env, PORT: '0', ...app.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -87,7 +89,7 @@ async function startShop(label, nodeArgs, env) {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]);
     });
-    child.once('exit', (c) => reject(new Error(`${label} exited with ${c}`)));
+    child.once('exit', (c) => reject(new Error(`${app.dir} under ${label} exited with ${c}`)));
   });
   return { url, stop: () => child.kill('SIGTERM') };
 }
@@ -97,35 +99,80 @@ async function load(url, seconds) {
   return result.requests.average;
 }
 
-async function http(path = '/products?q=lamp', extraEnv = {}, title = 'Express 5 + better-sqlite3') {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const setups = [
-    ['no agent', [], {}],
-    ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }],
-    ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }],
-  ];
-  const rates = [];
-  for (const [label, args, env] of setups) {
-    const shop = await startShop(label, args, { ...env, ...extraEnv });
-    try {
-      await load(shop.url + path, 1); // warm-up
-      rates.push([label, await load(shop.url + path, seconds)]);
-    } finally {
-      shop.stop();
+const NO_AGENT = ['no agent', [], {}];
+const VIGIL = ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
+const VIGIL_ESM = ['Vigil (block)', ['--import', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
+const ZEN = ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }];
+
+/**
+ * Requests per second for each setup on one app. The setups take turns
+ * (A B C A B C …) so a slow spell of a shared machine hits all of them; the
+ * figure is the median of the rounds.
+ */
+async function throughput(app, path, setups, seconds, rounds) {
+  const rates = setups.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < setups.length; i++) {
+      const [label, args, env] = setups[i];
+      const running = await startApp(app, label, args, env);
+      try {
+        await load(running.url + path, 1); // warm-up
+        rates[i].push(await load(running.url + path, seconds));
+      } finally {
+        running.stop();
+      }
     }
   }
-  console.log(`\n## HTTP: express-shop GET ${path} (${title}), 10 connections, ${seconds}s each\n`);
-  const base = rates[0][1];
-  for (const [label, rate] of rates) console.log(`${label.padEnd(24)} ${rate.toFixed(0).padStart(7)} req/s  ${((rate / base) * 100).toFixed(1).padStart(6)} % of no agent`);
-  const vigil = rates[1][1];
-  const zen = rates[2][1];
-  console.log(`\nVigil / Zen throughput: x${(vigil / zen).toFixed(2)}`);
+  return rates.map((xs) => median(xs));
+}
+
+function printRates(title, setups, rates) {
+  console.log(`\n## HTTP: ${title}\n`);
+  const base = rates[0];
+  setups.forEach(([label], i) => {
+    const perRequest = 1e6 / rates[i] - 1e6 / base;
+    const extra = i === 0 ? '' : `  ${perRequest >= 0 ? '+' : ''}${perRequest.toFixed(1)} µs per request`;
+    console.log(`${label.padEnd(24)} ${rates[i].toFixed(0).padStart(7)} req/s  ${((rates[i] / base) * 100).toFixed(1).padStart(6)} % of no agent${extra}`);
+  });
+}
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const EXPRESS = { dir: 'express-shop', entry: 'server.js', env: {} };
+
+/** The express shop's SQLite search, against no agent, Vigil and Zen (the issue's peer comparison). */
+async function http(path = '/products?q=lamp', extraEnv = {}, title = 'Express 5 + better-sqlite3') {
+  const setups = [NO_AGENT, VIGIL, ZEN].map(([l, a, e]) => [l, a, { ...e, ...extraEnv }]);
+  const rates = await throughput(EXPRESS, path, setups, SECONDS, ROUNDS);
+  printRates(`express-shop GET ${path} (${title}), 10 connections, ${SECONDS}s × ${ROUNDS} rounds, median`, setups, rates);
+  console.log(`\nVigil / Zen throughput: x${(rates[1] / rates[2]).toFixed(2)}`);
+}
+
+/** Every example app's vulnerable search endpoint (a SQLite LIKE query built from ?q=), with and without Vigil. */
+async function apps() {
+  const list = [
+    { dir: 'http-shop', entry: 'server.js', env: {}, name: 'plain node:http' },
+    { dir: 'express-shop', entry: 'server.js', env: {}, name: 'Express 5' },
+    { dir: 'fastify-shop', entry: 'server.js', env: {}, name: 'Fastify 5' },
+    { dir: 'koa-shop', entry: 'server.js', env: {}, name: 'Koa 3' },
+    { dir: 'hono-shop', entry: 'server.js', env: {}, name: 'Hono on @hono/node-server' },
+    { dir: 'nest-shop', entry: 'server.mjs', env: {}, name: 'NestJS (Express adapter, ESM)', esm: true },
+    { dir: 'nest-shop', entry: 'server.mjs', env: { NEST_ADAPTER: 'fastify' }, name: 'NestJS (Fastify adapter, ESM)', esm: true },
+  ];
+  console.log(`\n## HTTP: every example app, GET /products?q=lamp, 10 connections, ${SECONDS}s × ${ROUNDS} rounds, median\n`);
+  for (const app of list) {
+    const setups = [NO_AGENT, app.esm ? VIGIL_ESM : VIGIL];
+    const [none, vigil] = await throughput(app, '/products?q=lamp', setups, SECONDS, ROUNDS);
+    const perRequest = 1e6 / vigil - 1e6 / none;
+    console.log(`${app.name.padEnd(32)} ${none.toFixed(0).padStart(7)} -> ${vigil.toFixed(0).padStart(7)} req/s  ${((vigil / none) * 100).toFixed(1).padStart(6)} %  ${perRequest >= 0 ? '+' : ''}${perRequest.toFixed(1)} µs per request`);
+  }
 }
 
 console.log(`Vigil bench — ${process.version}, ${new Date().toISOString()}`);
 if (!only || only === 'detectors') detectors();
 if (!only || only === 'calls') calls();
 if (!only || only === 'http') await http();
+if (!only || only === 'apps') await apps();
 if (!only || only === 'fetch') {
   // The shop's /rates calls its own back-end with fetch: a loopback service started here.
   const { createServer } = await import('node:http');

@@ -70,14 +70,17 @@ describe('RedisStore', () => {
 
   it('the previous window slides out', async () => {
     const key = `${prefix}w2`;
-    await s.incr(key, 200, 10);
-    await new Promise((r) => setTimeout(r, 210));
-    const later = await s.get(key, 200);
+    // Windows follow Redis's clock: sleep to just past this window's end, so
+    // the count is in the previous window however slow the machine is (up to a window).
+    const windowMs = 1000;
+    const first = await s.incr(key, windowMs, 10);
+    await new Promise((r) => setTimeout(r, windowMs - first.elapsedMs + 20));
+    const later = await s.get(key, windowMs);
     assert.equal(later.current, 0);
     assert.equal(later.previous, 10);
     assert.ok(slidingCount(later) < 10);
-    await new Promise((r) => setTimeout(r, 450));
-    assert.equal(slidingCount(await s.get(key, 200)), 0);
+    await new Promise((r) => setTimeout(r, 2 * windowMs));
+    assert.equal(slidingCount(await s.get(key, windowMs)), 0);
   });
 
   it('is atomic across clients: 2 × 300 concurrent increments count 600', async () => {

@@ -178,6 +178,8 @@ export class Behavior {
   admit(ctx: RequestContext): Admission {
     const cfg = this.config();
     const policy = this.agent.policy;
+    // Most policies have no IP lists and no behaviour: such a request costs no IP parsing here.
+    if (policy.ipAllow.size === 0 && policy.ipDeny.size === 0 && !cfg.active) return ALLOW;
     const ip = ctx.ip;
     if (policy.ipAllow.size > 0 && policy.ipAllow.matches(ip)) {
       this.state(ctx).bypass = true;

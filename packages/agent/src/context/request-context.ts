@@ -41,7 +41,6 @@ export interface FrameworkView {
  * read lazily, from what the framework parsed, when a sink first asks.
  */
 export class RequestContext {
-  readonly id: string;
   readonly method: string;
   readonly url: string;
   readonly startedAt: number;
@@ -56,6 +55,7 @@ export class RequestContext {
   extraParts: Part[] | undefined;
 
   private tee: StreamBody | undefined;
+  private cachedId: string | undefined;
   private cachedIp: string | undefined | null = null;
   private cachedPath: string | undefined;
   private cachedInputs: UserInput[] | undefined;
@@ -69,11 +69,18 @@ export class RequestContext {
     readonly res: ServerResponse | undefined,
     private readonly trustedProxies: IpMatcher,
   ) {
-    const header = req.headers['x-request-id'];
-    this.id = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
     this.method = req.method ?? 'GET';
     this.url = req.url ?? '/';
     this.startedAt = Date.now();
+  }
+
+  /** The client's `X-Request-Id` when it is a sane token, else a fresh UUID; made only when an event or block needs it. */
+  get id(): string {
+    if (this.cachedId === undefined) {
+      const header = this.req.headers['x-request-id'];
+      this.cachedId = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+    }
+    return this.cachedId;
   }
 
   get ip(): string | undefined {
@@ -124,6 +131,11 @@ export class RequestContext {
    */
   teeBody(kind: StreamBodyKind, limit: number): void {
     this.tee = { kind, limit, bytes: 0, chunks: [], ended: false, parsed: undefined };
+  }
+
+  /** Whether body chunks are being copied (see teeBody). */
+  get teeing(): boolean {
+    return this.tee !== undefined && !this.tee.ended;
   }
 
   /** A body chunk the app read ('data'). Past the limit the copy is dropped. */
@@ -238,15 +250,18 @@ function expressRoute(req: IncomingMessage): string | undefined {
 
 /** The path's segments that could carry syntax (plain words and numbers cannot); undefined when none. */
 function pathSegments(path: string): (string | undefined)[] | undefined {
-  if (path.length < 2) return undefined;
-  const segments = path.split('/');
-  let any = false;
-  const out = segments.map((segment) => {
-    if (/^[\w-]*$/.test(segment)) return undefined;
-    any = true;
-    return segment;
-  });
-  return any ? out : undefined;
+  if (path.length < 2 || isPlainPath(path)) return undefined;
+  return path.split('/').map((segment) => (isPlainPath(segment) ? undefined : segment));
+}
+
+/** Only word characters, `-` and `/`: the common case, answered without splitting. */
+function isPlainPath(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const ch = path.charCodeAt(i);
+    const plain = (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 47 && ch <= 57) || ch === 95 || ch === 45;
+    if (!plain) return false;
+  }
+  return true;
 }
 
 function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
@@ -270,6 +285,7 @@ function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
 }
 
 function safeDecode(path: string): string {
+  if (!path.includes('%')) return path;
   try {
     return decodeURIComponent(path);
   } catch {

@@ -3,7 +3,7 @@ import type { BuiltinPatcher } from '../core/agent.js';
 import { httpSource } from '../sources/http/index.js';
 import { betterSqlite3 } from './better-sqlite3/index.js';
 import { pg, pgPool } from './pg/index.js';
-import { mysql2 } from './mysql2/index.js';
+import { mysql2, mysql2ConnectionFile, mysql2PoolFile } from './mysql2/index.js';
 import { mysqlConnection, mysqlPool } from './mysql/index.js';
 import { sqlite3 } from './sqlite3/index.js';
 import { nodeSqlite } from './node-sqlite/index.js';
@@ -25,6 +25,6 @@ import { nestExceptionFilter } from '../sources/nest/index.js';
 export const BUILTIN_PATCHERS: readonly BuiltinPatcher[] = [httpSource, childProcessSink, fsSink, outboundSink, codeSink, jsonSink];
 
 /** Packages hooked when the app loads them. */
-export const MODULE_SINKS: readonly ModuleSinkSpec[] = [betterSqlite3, pg, pgPool, mysql2, mysqlConnection, mysqlPool, sqlite3, nodeSqlite, mongodb, nodeSerialize, funcster, serializeToJs, jsYaml,
+export const MODULE_SINKS: readonly ModuleSinkSpec[] = [betterSqlite3, pg, pgPool, mysql2, mysql2ConnectionFile, mysql2PoolFile, mysqlConnection, mysqlPool, sqlite3, nodeSqlite, mongodb, nodeSerialize, funcster, serializeToJs, jsYaml,
   // Framework sources (hooked like sinks: module, version range, patch).
   fastifyHooks, fastifyReply, koaApplication, koaContext, honoEntry, honoRequest, honoRequestEsm, honoContext, honoContextEsm, graphqlExecute, nestExceptionFilter];

@@ -60,6 +60,8 @@ const MAX_DETAIL = 64;
 // What the last analysis found (set together with a non-zero result).
 let hitWhat = '';
 let hitPos = 0;
+/** With a quote hit: the input ends a quoting the application opened (rather than only opening one the app closes). */
+let hitEndsAppQuote = false;
 // Tokens of substitution bodies already looked into during one call, by body start.
 let innerCache: Map<number, [ShellToken[], Uint8Array]> | null = null;
 
@@ -104,6 +106,15 @@ function isSyntaxChar(c: number): boolean {
   return false;
 }
 
+/** Only quotes and blanks: such an input brings no word or operator; it can only re-split the app's words. */
+function isQuotesOnly(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c !== 34 && c !== 39 && c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 /** Only syntax characters and blanks: such an input could as well be the application's own operator. */
 function isSyntaxOnly(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
@@ -136,10 +147,12 @@ function analyzeSpan(
   let best = R_NONE;
   let bestWhat = '';
   let bestPos = 0;
+  let bestEnds = false;
   for (let t = firstTokenEndingAfter(tokens, s); t < tokens.length; t++) {
     const tok = tokens[t];
     if (tok.start >= e) break;
     let r = R_NONE;
+    hitEndsAppQuote = false;
     switch (tok.kind) {
       case SH_WORD:
         r = analyzeWord(src, tokens, roles, t, s, e, depth);
@@ -178,11 +191,13 @@ function analyzeSpan(
       best = r;
       bestWhat = hitWhat;
       bestPos = hitPos;
+      bestEnds = hitEndsAppQuote;
       if (best === R_SYNTAX) break;
     }
   }
   hitWhat = bestWhat;
   hitPos = bestPos;
+  hitEndsAppQuote = bestEnds;
   return best;
 }
 
@@ -223,6 +238,7 @@ function analyzeWord(
       const closeIn = terminated && qe - 1 >= s && qe - 1 < e;
       if (openIn !== closeIn) {
         quote = true;
+        hitEndsAppQuote = closeIn;
         hit('quote ' + src.charAt(openIn ? qs + openLen - 1 : qe - 1) + ' ending the quoting around it', openIn ? qs : qe - 1);
         break;
       }
@@ -433,6 +449,7 @@ function detect(command: string, inputs: readonly UserInput[]): Finding | null {
       roles = classifyWords(command, tokens);
     }
     const syntaxOnly = isSyntaxOnly(v);
+    const quotesOnly = isQuotesOnly(v);
     let occurrences = 0;
     let harmless = false;
     let r = R_NONE;
@@ -440,7 +457,11 @@ function detect(command: string, inputs: readonly UserInput[]): Finding | null {
     let pos = 0;
     while (idx >= 0 && occurrences < MAX_OCCURRENCES) {
       occurrences++;
-      const ro = analyzeSpan(command, tokens, roles as Uint8Array, idx, idx + len, 0);
+      let ro = analyzeSpan(command, tokens, roles as Uint8Array, idx, idx + len, 0);
+      // `" "` that ends the app's quote splits its word in two (`rm "/tmp/" "/cache"`);
+      // a blank and a quote that only open one the app closes is where the app's own
+      // separator and quote happen to spell the input (`echo " \"" …` for ` "`).
+      if (quotesOnly && ro === R_QUOTE && !hitEndsAppQuote) ro = R_NONE;
       if (ro < (syntaxOnly ? R_SYNTAX : R_QUOTE)) harmless = true;
       if (ro > r) {
         r = ro;

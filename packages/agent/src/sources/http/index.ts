@@ -1,12 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { kContext } from '../../core/symbols.js';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
 import { RequestContext, requestStorage } from '../../context/request-context.js';
 import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
+import type { AnyFunction } from '../../hooks/wrap.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 
 const kInternalServer = Symbol.for('vigil.internalServer');
@@ -19,30 +21,35 @@ const kInternalServer = Symbol.for('vigil.internalServer');
 export const httpSource: BuiltinPatcher = {
   name: 'http-source',
   install(agent: Agent) {
+    // One listener function for every response: no closure per request.
+    const onResponseClose = function (this: ServerResponse): void {
+      const ctx = contextOf(this.req);
+      if (ctx === undefined) return;
+      agent.prototypeGuard.check(ctx);
+      agent.behavior.finished(ctx, this.statusCode);
+    };
     for (const proto of [http.Server.prototype, https.Server.prototype]) {
       wrapMethod(proto, 'emit', (original) =>
-        function emitWithContext(this: unknown, event: string | symbol, ...args: unknown[]) {
-          if (event !== 'request' || !agent.active || (this as Record<symbol, unknown>)[kInternalServer]) {
-            return original.call(this, event, ...args);
+        function emitWithContext(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse) {
+          if (event !== 'request' || !agent.active || (this as Record<symbol, unknown>)[kInternalServer] || req === undefined || res === undefined) {
+            // eslint-disable-next-line prefer-rest-params
+            return original.apply(this, arguments as unknown as unknown[]);
           }
-          const req = args[0] as IncomingMessage;
-          const res = args[1] as ServerResponse;
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
             Object.defineProperty(req, kContext, { value: ctx, configurable: true });
-            res.once('close', () => {
-              agent.prototypeGuard.check(ctx);
-              agent.behavior.finished(ctx, res.statusCode);
-            });
-            bindEmitter(req, ctx);
+            res.on('close', onResponseClose);
+            const kind = streamBodyKind(req);
+            if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
           } catch (err) {
             agent.guard.report('source.http', err);
-            return original.call(this, event, ...args);
+            // eslint-disable-next-line prefer-rest-params
+            return original.apply(this, arguments as unknown as unknown[]);
           }
           if (admitted(agent, ctx) === false) return true;
           try {
-            return requestStorage.run(ctx, () => original.call(this, event, ...args));
+            return requestStorage.run(ctx, emitRequest, original, this, req, res);
           } catch (err) {
             // A block thrown straight out of a request listener: the 403 is
             // already on the wire; do not let it become an uncaught exception.
@@ -52,33 +59,48 @@ export const httpSource: BuiltinPatcher = {
         },
       );
     }
+    bindRequestEvents();
   },
 };
+
+function emitRequest(original: AnyFunction, server: unknown, req: IncomingMessage, res: ServerResponse): unknown {
+  return original.call(server, 'request', req, res);
+}
+
+function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
+  return req === undefined ? undefined : ((req as unknown as Record<symbol, RequestContext | undefined>)[kContext]);
+}
 
 /**
  * Body chunks arrive from the connection's socket, whose async context is the
  * connection's, not the request's: a handler reading `req.on('data')` /
- * `req.on('end')` itself would lose its request. Emitting the request's own
- * events inside its context keeps it.
+ * `req.on('end')` itself would lose its request. A served request's own
+ * events are emitted inside its context; while the app reads a body no
+ * framework leaves parsed on req, a copy of the chunks is kept, without
+ * consuming them. Patched once on the prototype, so no request pays for a
+ * closure; messages that are no served request (client responses) pass through.
  */
-function bindEmitter(req: IncomingMessage, ctx: RequestContext): void {
-  const emit = req.emit;
-  const kind = streamBodyKind(req);
-  if (kind === undefined) {
-    req.emit = function emitInContext(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
-      return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
-    } as IncomingMessage['emit'];
-    return;
-  }
-  // A body the app reads itself (no framework leaves it parsed on req):
-  // keep a copy of the chunks as they are read, without consuming them.
-  ctx.teeBody(kind, STREAM_BODY_LIMIT);
-  req.emit = function emitInContextTeed(this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
-    const event = args[0];
-    if (event === 'data') ctx.bodyChunk(args[1]);
-    else if (event === 'end') ctx.bodyEnd();
-    return requestStorage.getStore() === ctx ? emit.apply(this, args) : requestStorage.run(ctx, () => emit.apply(this, args));
-  } as IncomingMessage['emit'];
+function bindRequestEvents(): void {
+  wrapMethod(IncomingMessage.prototype, 'emit', (original) =>
+    function emitInRequestContext(this: IncomingMessage, event: string | symbol) {
+      const ctx = contextOf(this);
+      // eslint-disable-next-line prefer-rest-params
+      if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
+      if (ctx.teeing) {
+        // eslint-disable-next-line prefer-rest-params
+        if (event === 'data') ctx.bodyChunk(arguments[1]);
+        else if (event === 'end') ctx.bodyEnd();
+      }
+      // eslint-disable-next-line prefer-rest-params
+      if (requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
+      // eslint-disable-next-line prefer-rest-params
+      return requestStorage.run(ctx, applyEmit, original, this, arguments);
+    },
+  );
+}
+
+function applyEmit(original: AnyFunction, target: IncomingMessage, args: IArguments): unknown {
+  return original.apply(target, args as unknown as unknown[]);
 }
 
 /** Bodies larger than this are not copied; the app's parsed body (when a framework leaves one) still counts. */
