@@ -67,26 +67,69 @@ class Collector {
     this.out.push(transform === undefined ? { source, path, value } : { source, path, value, transform });
     return true;
   }
+
+  /** An input (and its decoded forms) collected for an earlier request: shared, never mutated. */
+  addCollected(input: UserInput): void {
+    if (this.full) return;
+    const key = input.transform === undefined ? input.value : `${input.transform}\u0000${input.value}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.chars += input.value.length;
+    this.out.push(input);
+  }
+}
+
+/**
+ * Header values repeat from request to request (user agent, client hints,
+ * session cookies): their inputs and decoded forms are computed once and
+ * reused. Bounded; cleared when full.
+ */
+const repeatCache = new Map<string, readonly UserInput[]>();
+const REPEAT_CACHE_SIZE = 1000;
+const REPEAT_MAX_LENGTH = 1024;
+
+function collectRepeating(c: Collector, key: string, source: InputSource, path: string, value: unknown): void {
+  let cached = repeatCache.get(key);
+  if (cached === undefined) {
+    const own = new Collector(c.limits);
+    walk(own, source, path, value, 1, undefined);
+    cached = own.out;
+    if (repeatCache.size >= REPEAT_CACHE_SIZE) repeatCache.clear();
+    repeatCache.set(key, cached);
+  }
+  for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
+}
+
+/** One source of input: `repeatKey` (the raw text it was parsed from) lets a value seen before reuse its inputs. */
+export interface InputPart {
+  source: InputSource;
+  prefix: string;
+  value: unknown;
+  repeatKey?: string;
 }
 
 export function collectInputs(
-  parts: readonly { source: InputSource; prefix: string; value: unknown }[],
+  parts: readonly InputPart[],
   limits: InputLimits = DEFAULT_LIMITS,
 ): UserInput[] {
   const c = new Collector(limits);
+  const reuse = limits === DEFAULT_LIMITS;
   for (const part of parts) {
-    if (part.source === 'headers') collectHeaders(c, part.value);
+    if (part.source === 'headers') collectHeaders(c, part.value, reuse);
+    else if (reuse && part.repeatKey !== undefined && part.repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(c, part.repeatKey, part.source, part.prefix, part.value);
     else walk(c, part.source, part.prefix, part.value, 0, undefined);
   }
   return c.out;
 }
 
-function collectHeaders(c: Collector, headers: unknown): void {
+function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   if (headers === null || typeof headers !== 'object') return;
   const h = headers as Record<string, unknown>;
   for (const name of Object.keys(h)) {
     if (SKIPPED_HEADERS.has(name)) continue;
-    walk(c, 'headers', `headers.${name}`, h[name], 1, undefined);
+    const value = h[name];
+    if (reuse && typeof value === 'string' && value.length <= REPEAT_MAX_LENGTH) collectRepeating(c, `${name}\n${value}`, 'headers', `headers.${name}`, value);
+    else walk(c, 'headers', `headers.${name}`, value, 1, undefined);
   }
 }
 
@@ -140,8 +183,7 @@ function decodeForms(c: Collector, source: InputSource, path: string, value: str
     const nfkc = value.normalize('NFKC');
     if (nfkc !== value) walk(c, source, path, nfkc, next, tag('nfkc'));
   }
-  const first = value.charCodeAt(0);
-  if (first === 123 /* { */ || first === 91 /* [ */ || first === 34 /* " */) {
+  if (maybeJson(value)) {
     const parsed = safeJsonParse(value);
     if (parsed !== undefined && typeof parsed === 'object') walk(c, source, path, parsed, next, tag('json'));
     else if (typeof parsed === 'string' && parsed !== value) walk(c, source, path, parsed, next, tag('json'));
@@ -169,6 +211,30 @@ function safeDecodeURIComponent(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Brackets or quotes at both ends: only then is JSON.parse worth a try. A
+ * failed parse throws, and a throw costs microseconds; client hints such as
+ * `"Chromium";v="120"` start with a quote on every request.
+ */
+function maybeJson(value: string): boolean {
+  const first = value.charCodeAt(0);
+  let end = value.length - 1;
+  while (end > 0 && isJsonBlank(value.charCodeAt(end))) end--;
+  const last = value.charCodeAt(end);
+  if (first === 123 /* { */) return last === 125 /* } */;
+  if (first === 91 /* [ */) return last === 93 /* ] */;
+  if (first !== 34 /* " */ || last !== 34 || end === 0) return false;
+  // A JSON string: every quote inside is escaped (`"{\"a\":1}"`, JSON encoded twice).
+  for (let i = value.indexOf('"', 1); i !== -1 && i < end; i = value.indexOf('"', i + 1)) {
+    if (value.charCodeAt(i - 1) !== 92 /* \ */) return false;
+  }
+  return true;
+}
+
+function isJsonBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function safeJsonParse(value: string): unknown {

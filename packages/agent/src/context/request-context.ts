@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectInputs, objectInputs } from './inputs.js';
+import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
 import { unwrapped } from '../hooks/wrap.js';
 import type { IpMatcher } from './ip.js';
@@ -12,7 +13,7 @@ export interface RequestUser {
   name?: string;
 }
 
-type Part = { source: InputSource; prefix: string; value: unknown };
+type Part = InputPart;
 
 /** How a body read from the stream is parsed: JSON, a form, or kept as text. */
 export type StreamBodyKind = 'json' | 'form' | 'text';
@@ -176,22 +177,7 @@ export class RequestContext {
     const parsed = (this.req as { cookies?: unknown }).cookies;
     if (parsed !== null && typeof parsed === 'object') return parsed as Record<string, string>;
     const header = this.req.headers.cookie;
-    if (header === undefined) return undefined;
-    const out: Record<string, string> = {};
-    for (const pair of header.split(';')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      let value = pair.slice(eq + 1).trim();
-      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-      try {
-        value = decodeURIComponent(value);
-      } catch {
-        /* keep raw */
-      }
-      if (!(name in out)) out[name] = value;
-    }
-    return out;
+    return header === undefined ? undefined : parseCookieHeader(header);
   }
 
   /** Adds input from a source the framework sources know about (GraphQL variables …). */
@@ -201,11 +187,13 @@ export class RequestContext {
 
   private parts(): Part[] {
     const path = safeDecode(this.path);
+    // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
+    const cookieHeader = (this.req as { cookies?: unknown }).cookies === undefined ? this.req.headers.cookie : undefined;
     const parts: Part[] = [
       { source: 'query', prefix: 'query', value: this.query },
       { source: 'body', prefix: 'body', value: this.body },
       { source: 'params', prefix: 'params', value: this.params },
-      { source: 'cookies', prefix: 'cookies', value: this.cookies },
+      { source: 'cookies', prefix: 'cookies', value: cookieHeader === undefined ? this.cookies : parseCookieHeader(cookieHeader), repeatKey: cookieHeader },
       { source: 'headers', prefix: 'headers', value: this.req.headers },
       { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
       // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
@@ -262,6 +250,36 @@ function isPlainPath(path: string): boolean {
     if (!plain) return false;
   }
   return true;
+}
+
+const cookieCache = new Map<string, Record<string, string>>();
+
+/** `a=1; b="x%20y"` → { a: '1', b: 'x y' }; first occurrence wins. Parsed once per distinct header (bounded cache). */
+function parseCookieHeader(header: string): Record<string, string> {
+  const cached = cookieCache.get(header);
+  if (cached !== undefined) return cached;
+  const out: Record<string, string> = {};
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (value.includes('%')) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        /* keep raw */
+      }
+    }
+    if (!(name in out)) out[name] = value;
+  }
+  Object.freeze(out);
+  if (header.length <= 4096) {
+    if (cookieCache.size >= 1000) cookieCache.clear();
+    cookieCache.set(header, out);
+  }
+  return out;
 }
 
 function parseStreamBody(kind: StreamBodyKind, text: string): unknown {

@@ -298,6 +298,63 @@ function operatorFinding(op: OperatorNode, filterPath: string, keys: readonly st
   };
 }
 
+interface RequestOperators {
+  inputs: readonly UserInput[];
+  ops: OperatorNode[];
+  identity: Map<object, OperatorNode>;
+  byOperator: Map<string, OperatorNode[]>;
+}
+
+/**
+ * The request's side of the comparison, computed once per request: the
+ * agent hands every check of one request the same input arrays (until the
+ * framework parses more), so a request that runs ten queries walks its body once.
+ */
+const requestCache = new WeakMap<readonly UserObjectInput[], RequestOperators>();
+
+function requestOperators(objectInputs: readonly UserObjectInput[], inputs: readonly UserInput[]): RequestOperators {
+  const cached = requestCache.get(objectInputs);
+  if (cached !== undefined && cached.inputs === inputs) return cached;
+  // Operator nodes of the request: parsed objects, then JSON strings the app may have parsed.
+  const ops: OperatorNode[] = [];
+  const budget: Budget = { nodes: MAX_NODES };
+  for (let i = 0; i < objectInputs.length; i++) {
+    const oi = objectInputs[i]!;
+    collectOperatorNodes(oi.value, oi.source, oi.path, undefined, ops, budget);
+  }
+  let jsonBytes = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    if (typeof input.value !== 'string' || !maybeOperatorJson(input.value)) continue;
+    jsonBytes += input.value.length;
+    if (jsonBytes > MAX_JSON_TOTAL) break;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input.value);
+    } catch {
+      continue;
+    }
+    collectOperatorNodes(parsed, input.source, input.path, 'json', ops, budget);
+  }
+  const identity = new Map<object, OperatorNode>();
+  const byOperator = new Map<string, OperatorNode[]>();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    identity.set(op.node, op);
+    const keys = Object.keys(op.node);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key.charCodeAt(0) !== 36) continue;
+      const list = byOperator.get(key);
+      if (list === undefined) byOperator.set(key, [op]);
+      else if (list.length < MAX_CANDIDATES) list.push(op);
+    }
+  }
+  const result: RequestOperators = { inputs, ops, identity, byOperator };
+  requestCache.set(objectInputs, result);
+  return result;
+}
+
 /**
  * `filter`: the object the app passes to a MongoDB Collection method (filter,
  * update, pipeline array). `objectInputs`: the request's parsed objects with
@@ -340,49 +397,16 @@ function detect(filter: Record<string, unknown>, objectInputs: readonly UserObje
   }
   if (filterNodes.length === 0) return null;
 
-  // Operator nodes of the request: parsed objects, then JSON strings the app may have parsed.
-  const ops: OperatorNode[] = [];
-  const budget: Budget = { nodes: MAX_NODES };
-  for (let i = 0; i < objectInputs.length; i++) {
-    const oi = objectInputs[i]!;
-    collectOperatorNodes(oi.value, oi.source, oi.path, undefined, ops, budget);
-  }
-  let jsonBytes = 0;
-  for (let i = 0; i < inputs.length; i++) {
-    const input = inputs[i]!;
-    if (typeof input.value !== 'string' || !maybeOperatorJson(input.value)) continue;
-    jsonBytes += input.value.length;
-    if (jsonBytes > MAX_JSON_TOTAL) break;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(input.value);
-    } catch {
-      continue;
-    }
-    collectOperatorNodes(parsed, input.source, input.path, 'json', ops, budget);
-  }
-
-  if (ops.length > 0) {
-    const identity = new Map<object, OperatorNode>();
-    for (let i = 0; i < ops.length; i++) identity.set(ops[i]!.node, ops[i]!);
+  const request = requestOperators(objectInputs, inputs);
+  if (request.ops.length > 0) {
     // Same object: the parser's node reached the driver.
     for (let i = 0; i < filterNodes.length; i++) {
       const fn = filterNodes[i]!;
-      const op = identity.get(fn.v);
+      const op = request.identity.get(fn.v);
       if (op !== undefined) return operatorFinding(op, fn.p, fn.keys, 'identity', 0.95);
     }
     // A copy: an operator entry of the filter equals the same operator's entry in a request node.
-    const byOperator = new Map<string, OperatorNode[]>();
-    for (let i = 0; i < ops.length; i++) {
-      const keys = Object.keys(ops[i]!.node);
-      for (let k = 0; k < keys.length; k++) {
-        const key = keys[k]!;
-        if (key.charCodeAt(0) !== 36) continue;
-        const list = byOperator.get(key);
-        if (list === undefined) byOperator.set(key, [ops[i]!]);
-        else if (list.length < MAX_CANDIDATES) list.push(ops[i]!);
-      }
-    }
+    const byOperator = request.byOperator;
     const total: Budget = { nodes: MAX_COMPARE_TOTAL };
     for (let i = 0; i < filterNodes.length && total.nodes > 0; i++) {
       const fn = filterNodes[i]!;

@@ -38,7 +38,8 @@ export const httpSource: BuiltinPatcher = {
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
-            Object.defineProperty(req, kContext, { value: ctx, configurable: true });
+            // A plain symbol-keyed field: defineProperty would cost a slow path on every request.
+            (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
             res.on('close', onResponseClose);
             const kind = streamBodyKind(req);
             if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
