@@ -2,8 +2,10 @@
 //   - the pattern sensors (SQL injection, XSS, path traversal) on a request with 20 inputs
 //   - admit()+finished() with the behavioural sensors, and a rate-limit check in memory and with Redis
 //   - Redis round trips of the shared counter
+//   - the pattern sensors' detection and false-positive rates on the public corpora
 // Figures only; nothing here asserts on time. Uses the built agent (npm run build).
 // Redis: VIGIL_TEST_REDIS_URL or VIGIL_REDIS_URL if set, else a throw-away redis-server is started.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -147,6 +149,22 @@ if (url) {
   console.log('no Redis: set VIGIL_TEST_REDIS_URL or install redis-server for the Redis figures');
 }
 if (servers) await servers.stop();
+
+// ---- the pattern sensors on the public corpora: detection and false-positive rates ----
+const corpus = [process.env.VIGIL_CORPUS, join(root, '..', 'shared', 'corpus')].find((d) => d && existsSync(d));
+if (corpus) {
+  console.log(`\npattern sensors on ${corpus} (each payload as one query input, default options):`);
+  for (const kind of ['attacks', 'benign']) {
+    for (const file of readdirSync(join(corpus, kind)).filter((f) => f.endsWith('.jsonl')).sort()) {
+      const payloads = readFileSync(join(corpus, kind, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).payload).filter((p) => typeof p === 'string');
+      const fired = payloads.filter((value) => scanInputs([{ source: 'query', path: 'query.q', value }]) !== null).length;
+      const label = kind === 'attacks' ? 'detected' : 'false positives';
+      console.log(`  ${`${kind}/${file}`.padEnd(26)} ${String(fired).padStart(5)} / ${String(payloads.length).padEnd(5)} ${label.padEnd(16)} ${((fired / payloads.length) * 100).toFixed(1).padStart(5)} %`);
+    }
+  }
+} else {
+  console.log('\nno corpus (../shared/corpus or VIGIL_CORPUS): detection and false-positive rates not printed');
+}
 
 const width = Math.max(...rows.map(([n]) => n.length));
 console.log('\nper request (median, µs):');
