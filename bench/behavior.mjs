@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startTestServers } from '../scripts/test-servers.mjs';
+import { median, micro } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -21,22 +22,7 @@ const { Agent } = dist('core/agent.js');
 const { RequestContext } = dist('context/request-context.js');
 const { RedisStore } = dist('behavior/redis-store.js');
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
-/** Median microseconds per call over `rounds` batches. */
-function micro(fn, { batch = 2000, rounds = 25 } = {}) {
-  for (let i = 0; i < 5 * batch; i++) fn(i); // warm up (JIT tiers)
-  const times = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) fn(i);
-    times.push(Number(process.hrtime.bigint() - t0) / batch / 1000);
-  }
-  return median(times);
-}
 
 const rows = [];
 const row = (name, us) => rows.push([name, us]);

@@ -2,23 +2,16 @@
 // from /proc (Linux) around a fixed number of requests. Unlike requests per
 // second, this hardly moves when other work shares the machine.
 // Usage: node bench/cpu.mjs [app-dir] [path]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median, startApp, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = process.argv[2] ?? 'express-shop';
 const path = process.argv[3] ?? '/products?q=lamp';
 const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const setups = [
-  ['no agent', [], {}],
-  ['Vigil (block)', [entry.endsWith('.mjs') ? '--import' : '--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }],
-];
-if (process.env.BENCH_ZEN) setups.push(['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }]);
+const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
 
 /** utime + stime of a process, in microseconds. */
 function cpuMicros(pid) {
@@ -26,25 +19,11 @@ function cpuMicros(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks are 1/100 s on Linux
 }
 
-async function start(args, env) {
-  const child = spawn(process.execPath, [...args, entry], { cwd: join(root, 'examples', dir), env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (c) => reject(new Error(`exited with ${c}`)));
-  });
-  return { child, url };
-}
-
 const fire = (url, amount) => autocannon({ url, connections: 10, amount, pipelining: 1 });
 const results = setups.map(() => []);
 for (let r = 0; r < ROUNDS; r++) {
   for (let i = 0; i < setups.length; i++) {
-    const { child, url } = await start(setups[i][1], setups[i][2]);
+    const { child, url } = await startApp({ dir, entry, env: {} }, ...setups[i]);
     await fire(url + path, 3000);
     const before = cpuMicros(child.pid);
     const res = await fire(url + path, REQUESTS);
@@ -53,7 +32,6 @@ for (let r = 0; r < ROUNDS; r++) {
     child.kill('SIGTERM');
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`CPU per request, ${dir} GET ${path}, ${REQUESTS} requests × ${ROUNDS} rounds, median`);
 const base = median(results[0]);
 setups.forEach(([label], i) => {

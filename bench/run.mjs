@@ -3,33 +3,17 @@
 // without Vigil (the express shop also under Zen by Aikido, the open peer),
 // as ratios from one run. `npm run bench -- apps` runs one section.
 // Figures only; nothing here asserts on time.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { root, median, micro, startApp, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
+
 const require = createRequire(import.meta.url);
 const dist = (p) => require(join(root, 'packages/agent/dist', p));
 const only = process.argv[2];
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median microseconds per call over `rounds` batches. */
-function micro(fn, { batch = 2000, rounds = 25 } = {}) {
-  for (let i = 0; i < batch; i++) fn();
-  const times = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) fn();
-    times.push(Number(process.hrtime.bigint() - t0) / batch / 1000);
-  }
-  return median(times);
-}
 
 function detectors() {
   const { detectSqlInjection } = dist('detectors/sql/index.js');
@@ -91,30 +75,10 @@ function calls() {
   row('fs.statSync, inside a request, no input matches', plain.statSyncInside, vigil.statSyncInside);
 }
 
-/** Starts an example app (optionally under an agent) and resolves with its base URL once it prints it. */
-async function startApp(app, label, nodeArgs, env) {
-  const child = spawn(process.execPath, [...nodeArgs, app.entry], { cwd: join(root, 'examples', app.dir), env: { ...process.env, PORT: '0', ...app.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (c) => reject(new Error(`${app.dir} under ${label} exited with ${c}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
 async function load(url, seconds) {
   const result = await autocannon({ url, connections: 10, duration: seconds, pipelining: 1 });
   return result.requests.average;
 }
-
-const NO_AGENT = ['no agent', [], {}];
-const VIGIL = ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
-const VIGIL_ESM = ['Vigil (block)', ['--import', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
-const ZEN = ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }];
 
 /**
  * Requests per second for each setup on one app. The setups take turns

@@ -150,7 +150,7 @@ function walk(c: Collector, source: InputSource, path: string, value: unknown, d
     if (c.full) return;
     const childPath = path === '' ? key : `${path}.${key}`;
     // Keys are input too (`{"name' OR 1=1--": 1}` used as a column name).
-    if (!isPlainKey(key)) c.add(source, childPath, key, transform === undefined ? 'key' : transform);
+    if (!isPlainText(key)) c.add(source, childPath, key, transform === undefined ? 'key' : transform);
     walk(c, source, childPath, obj[key], depth + 1, transform);
   }
 }
@@ -159,10 +159,11 @@ function isBinary(value: object): boolean {
   return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 }
 
-function isPlainKey(key: string): boolean {
-  for (let i = 0; i < key.length; i++) {
-    const ch = key.charCodeAt(i);
-    const ok = (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 45;
+/** Only letters, digits, `_` and `-` (and `/` when `slash`): text that can carry no syntax. */
+export function isPlainText(text: string, slash = false): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    const ok = (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 45 || (slash && ch === 47);
     if (!ok) return false;
   }
   return true;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectInputs, objectInputs } from './inputs.js';
+import { collectInputs, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
 import { unwrapped } from '../hooks/wrap.js';
@@ -238,18 +238,9 @@ function expressRoute(req: IncomingMessage): string | undefined {
 
 /** The path's segments that could carry syntax (plain words and numbers cannot); undefined when none. */
 function pathSegments(path: string): (string | undefined)[] | undefined {
-  if (path.length < 2 || isPlainPath(path)) return undefined;
-  return path.split('/').map((segment) => (isPlainPath(segment) ? undefined : segment));
-}
-
-/** Only word characters, `-` and `/`: the common case, answered without splitting. */
-function isPlainPath(path: string): boolean {
-  for (let i = 0; i < path.length; i++) {
-    const ch = path.charCodeAt(i);
-    const plain = (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 47 && ch <= 57) || ch === 95 || ch === 45;
-    if (!plain) return false;
-  }
-  return true;
+  // Plain paths (the common case) are answered without splitting.
+  if (path.length < 2 || isPlainText(path, true)) return undefined;
+  return path.split('/').map((segment) => (isPlainText(segment) ? undefined : segment));
 }
 
 const cookieCache = new Map<string, Record<string, string>>();

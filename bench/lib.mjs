@@ -1,0 +1,44 @@
+// Shared by the bench scripts: timing helpers, starting an example app as a
+// child process, and the setups each app is measured under.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median microseconds per call over `rounds` batches, after a warm-up (JIT tiers). */
+export function micro(fn, { batch = 2000, rounds = 25 } = {}) {
+  for (let i = 0; i < 5 * batch; i++) fn(i);
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn(i);
+    times.push(Number(process.hrtime.bigint() - t0) / batch / 1000);
+  }
+  return median(times);
+}
+
+/** Starts examples/<app.dir>/<app.entry> under `nodeArgs`; resolves once it prints its URL. */
+export async function startApp(app, label, nodeArgs, env) {
+  const child = spawn(process.execPath, [...nodeArgs, app.entry], { cwd: join(root, 'examples', app.dir), env: { ...process.env, PORT: '0', ...app.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (c) => reject(new Error(`${app.dir} under ${label} exited with ${c}`)));
+  });
+  return { url, child, stop: () => child.kill('SIGTERM') };
+}
+
+export const NO_AGENT = ['no agent', [], {}];
+export const VIGIL = ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
+export const VIGIL_ESM = ['Vigil (block)', ['--import', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
+export const ZEN = ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }];
