@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startApp, tempDir, REGISTER, SHOP_DIR } from './helpers.js';
+import { freePort, startApp, tempDir, REGISTER, SHOP_DIR } from './helpers.js';
 import type { RunningApp } from './helpers.js';
 
 const REDIS_URL = process.env.VIGIL_TEST_REDIS_URL;
@@ -25,17 +25,6 @@ const RULES = {
   rate_limit: { mode: 'block', blockThreshold: 'medium' },
   ip_blocklist: { mode: 'block', blockThreshold: 'medium' },
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function get(app: RunningApp, path: string, ip: string): Promise<Response> {
   const res = await fetch(`${app.url}${path}`, { headers: { 'x-forwarded-for': ip } });

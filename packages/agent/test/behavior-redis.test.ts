@@ -5,13 +5,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { RedisStore } from '../src/behavior/redis-store.js';
 import { slidingCount } from '../src/behavior/window.js';
 import { Agent } from '../src/core/agent.js';
 import { RequestContext } from '../src/context/request-context.js';
 import type { PolicyFile } from '../src/policy/schema.js';
+import { freePort } from './helpers.js';
 
 const REDIS_URL = process.env.VIGIL_TEST_REDIS_URL;
 if (REDIS_URL === undefined || REDIS_URL === '') {
@@ -34,17 +34,6 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 after(async () => {
@@ -104,7 +93,7 @@ describe('RedisStore', () => {
 
   it('without a Redis: never available, commands fail at once instead of waiting, errors are reported', async () => {
     const errors: unknown[] = [];
-    const dead = store(`redis://127.0.0.1:${await closedPort()}`, errors);
+    const dead = store(`redis://127.0.0.1:${await freePort()}`, errors);
     await until(() => errors.length > 0, 'a connection error');
     assert.equal(dead.available, false);
     await assert.rejects(dead.incr(`${prefix}x`, 1000));
@@ -142,7 +131,7 @@ describe('two agents sharing a rate limit through Redis', () => {
   });
 
   it('fails open when Redis is unreachable, counting the error under behavior.redis', async () => {
-    const agent = new Agent({ logLevel: 'silent', policy: policy(`redis://127.0.0.1:${await closedPort()}`) });
+    const agent = new Agent({ logLevel: 'silent', policy: policy(`redis://127.0.0.1:${await freePort()}`) });
     agents.push(agent);
     agent.behavior.config();
     await until(() => agent.guard.count > 0, 'the connection error to be counted');

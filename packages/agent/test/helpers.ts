@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: start an example app as a child process
 // under Vigil, talk to it over real HTTP, read the events it wrote.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,3 +106,15 @@ export async function startApp(script: string, opts: StartOptions = {}): Promise
 
 export const REGISTER = ['--require', '@vigil/agent/register'];
 export const REGISTER_ESM = ['--import', '@vigil/agent/register'];
+
+/** A port nothing listens on (just now): for servers a test starts itself, or a dead address to connect to. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
