@@ -1,6 +1,7 @@
-// Apps reach drivers through files other than the package's main one
-// (`mysql2/promise` never loads `mysql2`): started under Vigil as CommonJS
-// and as ESM, such an app is still protected.
+// Ways into a sink that do not go through a package's main file or a
+// CommonJS module: drivers reached through another file (`mysql2/promise`
+// never loads `mysql2`), and direct eval in an ES module. Started under Vigil
+// as CommonJS and as ESM, such apps are still protected.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -31,3 +32,33 @@ for (const [label, script, nodeArgs] of [
     });
   });
 }
+
+describe('direct eval in an ES module', () => {
+  const script = join(FIXTURES, 'eval-app.mjs');
+  const total = async (url: string, expr: string): Promise<Response> => fetch(`${url}/?expr=${encodeURIComponent(expr)}`);
+
+  it('keeps the local scope for a benign formula and blocks code injection', async () => {
+    const app = await startApp(script, { nodeArgs: [...REGISTER_ESM], env: { VIGIL_MODE: 'block' } });
+    try {
+      const ok = await total(app.url, 'unitPrice * qty');
+      assert.equal(ok.status, 200, app.output());
+      assert.deepEqual(await ok.json(), { total: 12 });
+      const attack = await total(app.url, "process.getBuiltinModule('child_process').execSync('id').toString()");
+      assert.equal(attack.status, 403, app.output());
+      const [event] = await app.waitForEvents(1);
+      assert.equal(event?.rule, 'code_injection');
+      assert.equal(event?.sink?.operation, 'eval');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('under VIGIL_MODE=off the module runs as written', async () => {
+    const app = await startApp(script, { nodeArgs: [...REGISTER_ESM], env: { VIGIL_MODE: 'off' } });
+    try {
+      assert.deepEqual(await (await total(app.url, 'unitPrice * qty')).json(), { total: 12 });
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -15,9 +15,10 @@ const CALL = 'globalThis[Symbol.for("vigil.checkEval")](';
  * (`eval('price * qty')`). Instead, the app's CommonJS files that contain
  * `eval(` are rewritten as they load so the argument passes through Vigil
  * first: `eval(globalThis[…](x))`. Files in node_modules are left alone.
+ * ES modules get the same rewrite from the loader hook in esm-eval-hook.mts.
  */
 export function installDirectEvalRewrite(check: (code: unknown) => unknown, guard: FailOpen): void {
-  Object.defineProperty(globalThis, EVAL_CHECK_KEY, { value: check, configurable: true, enumerable: false, writable: true });
+  defineEvalCheck(check);
   const proto = (Module as unknown as { prototype: Record<string, unknown> }).prototype;
   wrapMethod(proto, '_compile', (original) =>
     function compile(this: unknown, content: unknown, filename: unknown, ...rest: unknown[]) {
@@ -33,11 +34,20 @@ export function installDirectEvalRewrite(check: (code: unknown) => unknown, guar
   );
 }
 
+/**
+ * Sets the function rewritten calls go through. register.mjs sets an identity
+ * first: ES modules are rewritten on the loader thread before the agent has
+ * started, and must run even if it never does.
+ */
+export function defineEvalCheck(check: (code: unknown) => unknown): void {
+  Object.defineProperty(globalThis, EVAL_CHECK_KEY, { value: check, configurable: true, enumerable: false, writable: true });
+}
+
 /** Wraps the arguments of every direct `eval(...)` call. Source that does not tokenize is returned unchanged. */
-export function rewriteDirectEval(source: string): string {
+export function rewriteDirectEval(source: string, sourceType: 'script' | 'module' = 'script'): string {
   const tokens: acorn.Token[] = [];
   try {
-    for (const t of acorn.tokenizer(source, { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })) tokens.push(t);
+    for (const t of acorn.tokenizer(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })) tokens.push(t);
   } catch {
     return source;
   }

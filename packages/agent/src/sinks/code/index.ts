@@ -8,11 +8,12 @@ const EVAL = sink('global', 'eval');
 const FUNCTION = sink('global', 'Function');
 
 /**
- * Code from strings: direct eval in the app's CommonJS files (rewritten at
- * load, see direct-eval.ts), Function/new Function, vm.* and string timers.
+ * Code from strings: direct eval in the app's own files (CommonJS rewritten
+ * at load, see direct-eval.ts; ES modules by the loader hook in
+ * esm-eval-hook.mts), Function/new Function, vm.* and string timers.
  * globalThis.eval itself is not replaced: that would silently turn every
- * direct eval into an indirect one. Indirect eval and direct eval in ESM
- * files are not seen; code.disallowCodeGenerationFromStrings covers them.
+ * direct eval into an indirect one. Indirect eval (`(0, eval)(x)`) and eval
+ * inside node_modules are not seen; code.disallowCodeGenerationFromStrings covers them.
  */
 export const codeSink: BuiltinPatcher = {
   name: 'code',
