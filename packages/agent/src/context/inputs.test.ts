@@ -53,6 +53,20 @@ describe('request input flattening', () => {
     assert.deepEqual(inputs.map((i) => i.path), ['headers.user-agent']);
   });
 
+  it('adds the code between template delimiters (what a template engine compiles)', () => {
+    const inputs = collectInputs([
+      { source: 'query', prefix: 'query', value: { a: "Hi <%= process.mainModule.require('fs') %>!", b: 'Total: ${process.env.HOME} and #{ x.y() }', c: '{{ constructor.constructor }}', d: '<%- inc -%>' } },
+    ]);
+    assert.equal(find(inputs, "process.mainModule.require('fs')")?.transform, 'template');
+    assert.equal(find(inputs, 'process.env.HOME')?.path, 'query.b');
+    assert.equal(find(inputs, 'x.y()')?.transform, 'template');
+    assert.equal(find(inputs, 'constructor.constructor')?.transform, 'template');
+    assert.equal(find(inputs, 'inc')?.transform, 'template');
+    // Plain text with a stray brace or percent sign gives no fragment.
+    const plain = collectInputs([{ source: 'query', prefix: 'query', value: { a: '50% off {today}', b: 'cost: $5 {each}' } }]);
+    assert.equal(plain.filter((i) => i.transform === 'template').length, 0);
+  });
+
   it('stays bounded on a hostile body', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 10_000; i++) deep = { a: deep };

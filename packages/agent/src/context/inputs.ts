@@ -200,10 +200,48 @@ function decodeForms(c: Collector, source: InputSource, path: string, value: str
     const text = decodeBase64(value);
     if (text !== null) walk(c, source, path, text, next, tag('base64'));
   }
+  if (hasTemplateOpen(value)) {
+    // Template engines (EJS, lodash/underscore, pug, ES template strings) put the
+    // code between delimiters into the function they compile, without the delimiters.
+    for (const fragment of templateFragments(value)) walk(c, source, path, fragment, next, tag('template'));
+  }
   if (value.length >= 8 && value.includes('&#')) {
     const text = decodeHtmlEntities(value);
     if (text !== value) walk(c, source, path, text, next, tag('html'));
   }
+}
+
+function hasTemplateOpen(value: string): boolean {
+  return value.includes('<%') || value.includes('${') || value.includes('#{') || value.includes('{{');
+}
+
+const TEMPLATE_DELIMITERS: readonly [string, string][] = [
+  ['<%', '%>'],
+  ['${', '}'],
+  ['#{', '}'],
+  ['{{', '}}'],
+];
+const MAX_TEMPLATE_FRAGMENTS = 8;
+
+/** The code between template delimiters (`<%= x %>` → `x`), trimmed; at most a few per value. */
+function templateFragments(value: string): string[] {
+  const out: string[] = [];
+  for (const [open, close] of TEMPLATE_DELIMITERS) {
+    let from = 0;
+    while (out.length < MAX_TEMPLATE_FRAGMENTS) {
+      const start = value.indexOf(open, from);
+      if (start === -1) break;
+      const end = value.indexOf(close, start + open.length);
+      if (end === -1) break;
+      let inner = value.slice(start + open.length, end);
+      // EJS tag flavours: <%= <%- <%_ <%# (and a trailing -%> or _%>).
+      if (open === '<%') inner = inner.replace(/^[=\-_#]/, '').replace(/[-_]$/, '');
+      inner = inner.trim();
+      if (inner.length >= 3 && inner !== value) out.push(inner);
+      from = end + close.length;
+    }
+  }
+  return out;
 }
 
 function safeDecodeURIComponent(value: string): string | null {

@@ -6,6 +6,7 @@ import * as acorn from 'acorn';
 import fc from 'fast-check';
 import type { UserInput } from '../types.js';
 import { detectCodeInjection } from './index.js';
+import { collectInputs } from '../../context/inputs.js';
 
 const CORPUS = process.env.VIGIL_CORPUS ?? '/work/shared/corpus';
 const haveCorpus = existsSync(`${CORPUS}/attacks/code.jsonl`);
@@ -341,4 +342,17 @@ test('property: arithmetic over app identifiers and numbers is never a finding',
     }),
     { numRuns: 500 },
   );
+});
+
+test('server-side template injection: the expression a template engine compiles (lodash.template)', async () => {
+  const { template } = (await import('lodash')).default;
+  const inputsOf = (t: string): UserInput[] => collectInputs([{ source: 'query', prefix: 'query', value: { t } }]);
+  for (const t of ["<%= global.process.mainModule.require('child_process').execSync('id') %>", 'Hi ${process.env.HOME}', '<% for (;;) {} %>']) {
+    const f = detectCodeInjection(template(t).source, inputsOf(t));
+    assert.equal(f?.rule, 'code_injection', t);
+    assert.equal(f?.input?.transform, 'template', t);
+  }
+  for (const t of ['Hello <%= name %>!', 'Total: ${price * qty}', 'Dear <%- user.name %>, your order <%= order.id %> shipped.', 'Plain text, 50% off {today}']) {
+    assert.equal(detectCodeInjection(template(t).source, inputsOf(t)), null, t);
+  }
 });
