@@ -119,9 +119,13 @@ describe('window counters', () => {
 describe('MemoryStore', () => {
   it('counts per key over sliding windows and holds flags with a TTL', async () => {
     const store = new MemoryStore(100, 60_000);
-    await store.incr('a', 1000);
-    const sample = await store.incr('a', 1000, 2);
-    assert.equal(sample.current, 3);
+    // Explicit clock: a window boundary between two real-time calls would split the count.
+    store.incrSync('a', 1000, 1, 5_100);
+    assert.equal(store.incrSync('a', 1000, 2, 5_900).current, 3);
+    const next = store.incrSync('a', 1000, 0, 6_250);
+    assert.deepEqual([next.current, next.previous], [0, 3]);
+    // The async form is the same store.
+    assert.equal((await store.incr('c', 60_000, 4)).current, 4);
     assert.equal(slidingCount(await store.get('b', 1000)), 0);
     store.setFlagSync('f', 'ip_blocklist|x', 1000, 0);
     assert.deepEqual(store.getFlagSync('f', 400), { value: 'ip_blocklist|x', ttlMs: 600 });

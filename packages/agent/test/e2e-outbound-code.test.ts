@@ -617,11 +617,10 @@ describe('express-shop: SSRF, code injection, NoSQL, deserialization and prototy
     it('under Vigil they are blocked with 403 before the driver does any I/O', async () => {
       for (const a of attacks) {
         const id = requestId('nosql');
-        const started = Date.now();
         const reply = await send(guarded, a.path, { ...a.opts, headers: { 'x-request-id': id } });
+        // 403, not the driver's 503: the block came before server selection (the
+        // wire-protocol stand-in below shows no connection is even opened).
         assertBlocked(reply, a.name);
-        // Server selection would take 400 ms before failing: the block came first.
-        assert.ok(Date.now() - started < 400, `${a.name}: took ${Date.now() - started} ms`);
         const [event] = await eventsOf(guarded, id);
         assert.ok(event, `${a.name}: no event`);
         assert.equal(event.rule, a.rule, a.name);
