@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { basename } from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
+import { inspect } from 'node:util';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig, VigilOptions } from './config.js';
 import { createLogger } from './logger.js';
@@ -185,6 +186,7 @@ export class Agent {
     }
     process.once('exit', () => this.shutdown());
     this.absorbBlockRejections();
+    this.absorbUncaughtBlocks();
     this.logger.info({ version: VERSION, mode: this.policy.mode, policy: this.policyFile }, 'vigil: protecting this process');
   }
 
@@ -200,6 +202,29 @@ export class Agent {
       if (process.listenerCount('unhandledRejection') === 1) throw reason;
     };
     process.on('unhandledRejection', listener);
+  }
+
+  /**
+   * A block thrown inside a callback that runs later (a timer, an fs or
+   * stream callback) has no caller to catch it: it would end the process,
+   * letting any request that reaches such a sink take the app down. The
+   * request was already answered, so the exception is absorbed. Any other
+   * uncaught exception keeps Node's default when the app has no listener of
+   * its own: printed to stderr, exit code 1.
+   */
+  private absorbUncaughtBlocks(): void {
+    const listener = (err: unknown) => {
+      if (err instanceof VigilBlockedError) {
+        this.logger.debug({ rule: err.rule, requestId: err.requestId }, 'vigil: block thrown outside any caller absorbed');
+        return;
+      }
+      if (process.listenerCount('uncaughtException') === 1) {
+        // As Node would without a listener: the error on stderr, exit code 1 ('exit' handlers run).
+        process.stderr.write(`${err instanceof Error ? '' : 'Uncaught '}${inspect(err)}\n\nNode.js ${process.version}\n`);
+        process.exit(1);
+      }
+    };
+    process.on('uncaughtException', listener);
   }
 
   /**
