@@ -4,6 +4,7 @@
 // (prototype pollution). Vulnerable on purpose.
 const vm = require('node:vm');
 const serialize = require('node-serialize');
+const { template } = require('lodash');
 
 /** What an evaluated value looks like in a JSON answer. */
 function shown(value) {
@@ -77,6 +78,13 @@ module.exports = function mount(app) {
     const name = text(req.query.name);
     const greeting = eval('`Hello ' + name + ', welcome back!`');
     res.json({ greeting });
+  });
+
+  // vulnerable: a greeting card whose template the customer writes
+  // (server-side template injection: lodash compiles <%= … %> into a Function)
+  app.get('/card', (req, res) => {
+    const card = template(text(req.query.template));
+    res.json({ card: card({ name: 'Alice', total: 30 }) });
   });
 
   // --- unsafe deserialization --------------------------------------------

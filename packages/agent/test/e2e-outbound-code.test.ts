@@ -523,6 +523,14 @@ describe('express-shop: SSRF, code injection, NoSQL, deserialization and prototy
         [`/sandbox?code=${q('price * qty + 1')}`, 31],
         [`/sandbox?code=${q("'total: ' + (price * qty)")}`, 'total: 30'],
       ];
+      for (const [tpl, card] of [
+        ['Dear <%= name %>, your total is <%= total %>.', 'Dear Alice, your total is 30.'],
+        ['Thanks ${name}!', 'Thanks Alice!'],
+        ['Plain text, 50% off {today}', 'Plain text, 50% off {today}'],
+      ]) {
+        const reply = await assertSameAnswer(plain, guarded, `/card?template=${q(tpl)}`, {}, ids);
+        assert.equal(parse(reply).card, card, tpl);
+      }
       for (const [path, result] of expected) {
         const reply = await assertSameAnswer(plain, guarded, path, {}, ids);
         assert.equal(reply.status, 200, `${path}: ${reply.body}`);
@@ -548,6 +556,8 @@ describe('express-shop: SSRF, code injection, NoSQL, deserialization and prototy
       { name: 'new Function: module loader', path: (m) => `/formula?f=${q(`global.process.mainModule.constructor._load('fs').writeFileSync('${m}', 'x')`)}`, sink: ['global', 'Function'] },
       { name: 'vm.runInNewContext: sandbox escape', path: (m) => `/sandbox?code=${q(`this.constructor.constructor('return process')().mainModule.require('child_process').execSync('touch ${m}')`)}`, sink: ['vm', 'runInNewContext'] },
       { name: 'template literal: ${…}', path: (m) => `/greet?name=${q(`\${require('fs').writeFileSync('${m}', 'x')}`)}`, sink: ['global', 'eval'] },
+      { name: 'server-side template (lodash <%= %>)', path: (m) => `/card?template=${q(`Hi <%= global.process.mainModule.require('child_process').execSync('touch ${m}') %>`)}`, sink: ['global', 'Function'] },
+      { name: 'server-side template (lodash ${…})', path: (m) => `/card?template=${q(`\${process.mainModule.require('fs').writeFileSync('${m}', 'x')}`)}`, sink: ['global', 'Function'] },
       { name: 'template literal: breakout', path: (m) => `/greet?name=${q(`\` + require('child_process').execSync('touch ${m}') + \``)}`, sink: ['global', 'eval'] },
     ];
 
