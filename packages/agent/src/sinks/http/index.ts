@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import { wrapMethod } from '../../hooks/wrap.js';
 import { agentFor, sink } from '../runtime.js';
 import { requestStorage } from '../../context/request-context.js';
-import { inputForHost, parseIpLiteral } from '../../detectors/ssrf/index.js';
+import { parseIpLiteral } from '../../detectors/ssrf/index.js';
+import { taintOf, watchClientRequest, watchUndiciRedirects } from './redirects.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 import type { SinkRef } from '../types.js';
 
@@ -21,7 +22,8 @@ const CONNECT = sink('undici', 'connect');
  * resolves to is checked again at connect time (http/https through the
  * request's `lookup`, fetch/undici through undici's diagnostics channel),
  * so a name that resolves to an internal address, or re-binds to one later,
- * is caught on the address actually connected to.
+ * is caught on the address actually connected to. Redirects answering such a
+ * request are followed as input (redirects.ts).
  */
 export const outboundSink: BuiltinPatcher = {
   name: 'outbound',
@@ -39,8 +41,12 @@ export const outboundSink: BuiltinPatcher = {
               const target = targetOf(args, label);
               if (target !== undefined) {
                 a.inspect(ref, { kind: 'outbound', hostname: target.hostname, port: target.port, url: target.url });
-                if (parseIpLiteral(target.hostname) === null && inputForHost(target.hostname, requestStorage.getStore()?.inputs() ?? []) !== null) {
-                  args = withCheckedLookup(a, ref, args, target.hostname);
+                const taint = taintOf(target.hostname);
+                if (taint !== undefined) {
+                  if (parseIpLiteral(target.hostname) === null) args = withCheckedLookup(a, ref, args, target.hostname);
+                  const req: unknown = original.apply(this, args);
+                  watchClientRequest(req, taint, target.url ?? `${label}://${target.hostname}/`);
+                  return req;
                 }
               }
             }
@@ -67,6 +73,7 @@ export const outboundSink: BuiltinPatcher = {
         },
       );
     }
+    watchUndiciRedirects();
     // fetch and the undici package publish every new connection here, before the request is written.
     subscribe('undici:client:connected', (message) => {
       const { connectParams, socket } = message as { connectParams?: { hostname?: string }; socket?: Socket };
