@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, currentAgent, setCurrentAgent } from './core/agent.js';
 import type { VigilOptions } from './core/config.js';
-import { kContext } from './core/symbols.js';
-import { RequestContext, currentContext, requestStorage } from './context/request-context.js';
+import { RequestContext, attachedContext, currentContext, requestStorage } from './context/request-context.js';
 import type { RequestUser } from './context/request-context.js';
 import { BUILTIN_PATCHERS, MODULE_SINKS } from './sinks/index.js';
 import type { SecurityEvent } from './events/types.js';
@@ -41,7 +40,7 @@ export function getAgent(): Agent | undefined {
 
 /** Attaches the signed-in user to a request (for events, per-user limits). */
 export function setUser(reqOrUser: IncomingMessage | RequestUser, user?: RequestUser): void {
-  const ctx = user === undefined ? currentContext() : ((reqOrUser as unknown as Record<symbol, RequestContext | undefined>)[kContext] ?? currentContext());
+  const ctx = user === undefined ? currentContext() : (attachedContext(reqOrUser) ?? currentContext());
   const u = user ?? (reqOrUser as RequestUser);
   if (ctx === undefined || u === null || typeof u !== 'object' || u.id === undefined || u.id === null) return;
   ctx.user = { id: String(u.id), ...(u.name !== undefined ? { name: String(u.name) } : {}) };

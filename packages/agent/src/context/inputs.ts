@@ -57,25 +57,26 @@ class Collector {
   }
 
   add(source: InputSource, path: string, value: string, transform?: string): boolean {
-    if (this.full || value.length === 0) return false;
+    if (value.length === 0) return false;
     if (value.length > this.limits.maxStringLength) value = value.slice(0, this.limits.maxStringLength);
-    // The same string at two paths is checked once, under its first path.
-    const key = transform === undefined ? value : `${transform}\u0000${value}`;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    this.chars += value.length;
+    if (!this.claim(value, transform)) return false;
     this.out.push(transform === undefined ? { source, path, value } : { source, path, value, transform });
     return true;
   }
 
   /** An input (and its decoded forms) collected for an earlier request: shared, never mutated. */
   addCollected(input: UserInput): void {
-    if (this.full) return;
-    const key = input.transform === undefined ? input.value : `${input.transform}\u0000${input.value}`;
-    if (this.seen.has(key)) return;
+    if (this.claim(input.value, input.transform)) this.out.push(input);
+  }
+
+  /** Room left, and the first time this string (in this form) is seen: the same string at two paths is checked once, under its first path. */
+  private claim(value: string, transform: string | undefined): boolean {
+    if (this.full) return false;
+    const key = transform === undefined ? value : `${transform}\u0000${value}`;
+    if (this.seen.has(key)) return false;
     this.seen.add(key);
-    this.chars += input.value.length;
-    this.out.push(input);
+    this.chars += value.length;
+    return true;
   }
 }
 

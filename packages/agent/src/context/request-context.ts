@@ -5,6 +5,7 @@ import { collectInputs, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
 import { unwrapped } from '../hooks/wrap.js';
+import { kContext } from '../core/symbols.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 
@@ -12,8 +13,6 @@ export interface RequestUser {
   id: string;
   name?: string;
 }
-
-type Part = InputPart;
 
 /** How a body read from the stream is parsed: JSON, a form, or kept as text. */
 export type StreamBodyKind = 'json' | 'form' | 'text';
@@ -53,7 +52,7 @@ export class RequestContext {
   remembered: UserInput[] | undefined;
   /** Route pattern set explicitly by a framework source. */
   routePattern: string | undefined;
-  extraParts: Part[] | undefined;
+  extraParts: InputPart[] | undefined;
 
   private tee: StreamBody | undefined;
   private cachedId: string | undefined;
@@ -185,15 +184,15 @@ export class RequestContext {
     (this.extraParts ??= []).push({ source, prefix, value });
   }
 
-  private parts(): Part[] {
+  private parts(): InputPart[] {
     const path = safeDecode(this.path);
     // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
     const cookieHeader = (this.req as { cookies?: unknown }).cookies === undefined ? this.req.headers.cookie : undefined;
-    const parts: Part[] = [
+    const parts: InputPart[] = [
       { source: 'query', prefix: 'query', value: this.query },
       { source: 'body', prefix: 'body', value: this.body },
       { source: 'params', prefix: 'params', value: this.params },
-      { source: 'cookies', prefix: 'cookies', value: cookieHeader === undefined ? this.cookies : parseCookieHeader(cookieHeader), repeatKey: cookieHeader },
+      { source: 'cookies', prefix: 'cookies', value: this.cookies, repeatKey: cookieHeader },
       { source: 'headers', prefix: 'headers', value: this.req.headers },
       { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
       // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
@@ -303,6 +302,16 @@ function safeDecode(path: string): string {
 }
 
 export const requestStorage = new AsyncLocalStorage<RequestContext>();
+
+/** Attaches a served request's context to its IncomingMessage (a plain field: defineProperty costs a slow path per request). */
+export function attachContext(req: IncomingMessage, ctx: RequestContext): void {
+  (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
+}
+
+/** The context the http source attached to this IncomingMessage, if it is one it served. */
+export function attachedContext(req: unknown): RequestContext | undefined {
+  return req !== null && typeof req === 'object' ? (req as Record<symbol, RequestContext | undefined>)[kContext] : undefined;
+}
 
 export function currentContext(): RequestContext | undefined {
   return requestStorage.getStore();

@@ -1,7 +1,7 @@
 import { currentAgent } from '../core/agent.js';
 import { VigilBlockedError } from '../core/errors.js';
-import { kBlockedResponse, kContext, kOriginal } from '../core/symbols.js';
-import { requestStorage } from '../context/request-context.js';
+import { kBlockedResponse, kOriginal } from '../core/symbols.js';
+import { attachedContext, requestStorage } from '../context/request-context.js';
 import type { FrameworkView, RequestContext } from '../context/request-context.js';
 
 // What every framework source does: find the request's context from the
@@ -10,8 +10,7 @@ import type { FrameworkView, RequestContext } from '../context/request-context.j
 
 /** The RequestContext of a raw IncomingMessage (set by the http source), else the current one. */
 export function contextOf(raw: unknown): RequestContext | undefined {
-  const attached = raw !== null && typeof raw === 'object' ? ((raw as Record<symbol, unknown>)[kContext] as RequestContext | undefined) : undefined;
-  return attached ?? requestStorage.getStore();
+  return attachedContext(raw) ?? requestStorage.getStore();
 }
 
 /** Gives the context the framework's readers, unless a source already did for this request. */

@@ -2,10 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { IncomingMessage } from 'node:http';
 import type { ServerResponse } from 'node:http';
-import { kContext } from '../../core/symbols.js';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
-import { RequestContext, requestStorage } from '../../context/request-context.js';
+import { RequestContext, attachContext, attachedContext, requestStorage } from '../../context/request-context.js';
 import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { AnyFunction } from '../../hooks/wrap.js';
@@ -23,7 +22,7 @@ export const httpSource: BuiltinPatcher = {
   install(agent: Agent) {
     // One listener function for every response: no closure per request.
     const onResponseClose = function (this: ServerResponse): void {
-      const ctx = contextOf(this.req);
+      const ctx = attachedContext(this.req);
       if (ctx === undefined) return;
       agent.prototypeGuard.check(ctx);
       agent.behavior.finished(ctx, this.statusCode);
@@ -38,8 +37,7 @@ export const httpSource: BuiltinPatcher = {
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
-            // A plain symbol-keyed field: defineProperty would cost a slow path on every request.
-            (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
+            attachContext(req, ctx);
             res.on('close', onResponseClose);
             const kind = streamBodyKind(req);
             if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
@@ -68,10 +66,6 @@ function emitRequest(original: AnyFunction, server: unknown, req: IncomingMessag
   return original.call(server, 'request', req, res);
 }
 
-function contextOf(req: IncomingMessage | undefined): RequestContext | undefined {
-  return req === undefined ? undefined : ((req as unknown as Record<symbol, RequestContext | undefined>)[kContext]);
-}
-
 /**
  * Body chunks arrive from the connection's socket, whose async context is the
  * connection's, not the request's: a handler reading `req.on('data')` /
@@ -84,7 +78,7 @@ function contextOf(req: IncomingMessage | undefined): RequestContext | undefined
 function bindRequestEvents(): void {
   wrapMethod(IncomingMessage.prototype, 'emit', (original) =>
     function emitInRequestContext(this: IncomingMessage, event: string | symbol) {
-      const ctx = contextOf(this);
+      const ctx = attachedContext(this);
       // eslint-disable-next-line prefer-rest-params
       if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
       if (ctx.teeing) {
