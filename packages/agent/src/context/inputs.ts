@@ -45,10 +45,19 @@ const SKIPPED_HEADERS = new Set([
   'sec-fetch-user',
 ]);
 
+/** Up to this many collected strings, duplicates are found by comparison; past it, by a Set. */
+const SMALL_SET = 16;
+
+function seenSet(inputs: readonly UserInput[]): Set<string> {
+  const seen = new Set<string>();
+  for (const input of inputs) seen.add(input.transform === undefined ? input.value : `${input.transform}\u0000${input.value}`);
+  return seen;
+}
+
 class Collector {
   readonly out: UserInput[] = [];
   private chars = 0;
-  private readonly seen = new Set<string>();
+  private seen: Set<string> | undefined;
 
   constructor(readonly limits: InputLimits) {}
 
@@ -72,9 +81,16 @@ class Collector {
   /** Room left, and the first time this string (in this form) is seen: the same string at two paths is checked once, under its first path. */
   private claim(value: string, transform: string | undefined): boolean {
     if (this.full) return false;
-    const key = transform === undefined ? value : `${transform}\u0000${value}`;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    const out = this.out;
+    if (out.length < SMALL_SET) {
+      // Most requests carry a handful of strings: comparing them beats building a Set.
+      for (let i = 0; i < out.length; i++) if (out[i]!.value === value && out[i]!.transform === transform) return false;
+    } else {
+      const seen = (this.seen ??= seenSet(out));
+      const key = transform === undefined ? value : `${transform}\u0000${value}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+    }
     this.chars += value.length;
     return true;
   }
@@ -175,45 +191,70 @@ export function isPlainText(text: string, slash = false): boolean {
 function decodeForms(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
   if (value.length < 4 || depth >= c.limits.maxDepth) return;
   const next = depth + 1;
-  const tag = (t: string): string => (transform === undefined ? t : `${transform}+${t}`);
+  const marks = encodingMarks(value);
 
-  if (value.includes('%')) {
+  if ((marks & HAS_PERCENT) !== 0) {
     const once = safeDecodeURIComponent(value);
-    if (once !== null && once !== value) walk(c, source, path, once, next, tag('url'));
+    if (once !== null && once !== value) walk(c, source, path, once, next, tagged(transform, 'url'));
   }
-  if (hasNonAscii(value)) {
+  if ((marks & HAS_NON_ASCII) !== 0) {
     const nfkc = value.normalize('NFKC');
-    if (nfkc !== value) walk(c, source, path, nfkc, next, tag('nfkc'));
+    if (nfkc !== value) walk(c, source, path, nfkc, next, tagged(transform, 'nfkc'));
   }
   if (maybeJson(value)) {
     const parsed = safeJsonParse(value);
-    if (parsed !== undefined && typeof parsed === 'object') walk(c, source, path, parsed, next, tag('json'));
-    else if (typeof parsed === 'string' && parsed !== value) walk(c, source, path, parsed, next, tag('json'));
+    if (parsed !== undefined && typeof parsed === 'object') walk(c, source, path, parsed, next, tagged(transform, 'json'));
+    else if (typeof parsed === 'string' && parsed !== value) walk(c, source, path, parsed, next, tagged(transform, 'json'));
   }
   if (value.length >= 16 && value.startsWith('eyJ')) {
     const payload = jwtPayload(value);
-    if (payload !== undefined) walk(c, source, path, payload, next, tag('jwt'));
+    if (payload !== undefined) walk(c, source, path, payload, next, tagged(transform, 'jwt'));
   }
   if (value.length >= 8 && isHex(value)) {
     const text = decodeHex(value);
-    if (text !== null) walk(c, source, path, text, next, tag('hex'));
+    if (text !== null) walk(c, source, path, text, next, tagged(transform, 'hex'));
   } else if (value.length >= 8 && isBase64(value)) {
     const text = decodeBase64(value);
-    if (text !== null) walk(c, source, path, text, next, tag('base64'));
+    if (text !== null) walk(c, source, path, text, next, tagged(transform, 'base64'));
   }
-  if (hasTemplateOpen(value)) {
+  if ((marks & HAS_TEMPLATE_OPEN) !== 0) {
     // Template engines (EJS, lodash/underscore, pug, ES template strings) put the
     // code between delimiters into the function they compile, without the delimiters.
-    for (const fragment of templateFragments(value)) walk(c, source, path, fragment, next, tag('template'));
+    for (const fragment of templateFragments(value)) walk(c, source, path, fragment, next, tagged(transform, 'template'));
   }
-  if (value.length >= 8 && value.includes('&#')) {
+  if ((marks & HAS_CHAR_REFERENCE) !== 0 && value.length >= 8) {
     const text = decodeHtmlEntities(value);
-    if (text !== value) walk(c, source, path, text, next, tag('html'));
+    if (text !== value) walk(c, source, path, text, next, tagged(transform, 'html'));
   }
 }
 
-function hasTemplateOpen(value: string): boolean {
-  return value.includes('<%') || value.includes('${') || value.includes('#{') || value.includes('{{');
+/** The transform chain of a decoded form: `base64`, or `url+base64` for a form of a form. */
+function tagged(transform: string | undefined, step: string): string {
+  return transform === undefined ? step : `${transform}+${step}`;
+}
+
+const HAS_PERCENT = 1;
+const HAS_NON_ASCII = 2;
+const HAS_TEMPLATE_OPEN = 4;
+const HAS_CHAR_REFERENCE = 8;
+
+/**
+ * One pass over the value for the signs of each encoding: `%`, non-ASCII,
+ * a template opening (`<%`, `${`, `#{`, `{{`), an HTML character reference (`&#`).
+ * Most values have none, and then no decoder runs.
+ */
+function encodingMarks(value: string): number {
+  let marks = 0;
+  let prev = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch > 127) marks |= HAS_NON_ASCII;
+    else if (ch === 37 /* % */) marks |= prev === 60 /* < */ ? HAS_PERCENT | HAS_TEMPLATE_OPEN : HAS_PERCENT;
+    else if (ch === 123 /* { */ && (prev === 36 /* $ */ || prev === 35 /* # */ || prev === 123)) marks |= HAS_TEMPLATE_OPEN;
+    else if (ch === 35 /* # */ && prev === 38 /* & */) marks |= HAS_CHAR_REFERENCE;
+    prev = ch;
+  }
+  return marks;
 }
 
 const TEMPLATE_DELIMITERS: readonly [string, string][] = [
@@ -285,10 +326,6 @@ function safeJsonParse(value: string): unknown {
   }
 }
 
-function hasNonAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return true;
-  return false;
-}
 
 function isHex(value: string): boolean {
   if (value.length % 2 !== 0) return false;

@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectInputs, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
-import { unwrapped } from '../hooks/wrap.js';
 import { kContext } from '../core/symbols.js';
+import { unwrapped } from '../hooks/wrap.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 
@@ -44,12 +44,20 @@ export class RequestContext {
   readonly method: string;
   readonly url: string;
   readonly startedAt: number;
+  /**
+   * Read once, when the request arrives. Frameworks such as Express give every
+   * request object its own hidden class afterwards, which makes each later
+   * property read on `req` a slow lookup: the context reads `req` as little as it can.
+   */
+  readonly headers: IncomingMessage['headers'];
+  /** Whether a served request can carry a body at all: HTTP/1.1 reads none without a length or chunked encoding. */
+  readonly hasBody: boolean;
   user: RequestUser | undefined;
   framework: FrameworkView | undefined;
   /** Set once Vigil has answered this request with a block. */
   blocked = false;
   /** The input list last added to the recent-inputs ring (second-order checks). */
-  remembered: UserInput[] | undefined;
+  remembered: readonly UserInput[] | undefined;
   /** Route pattern set explicitly by a framework source. */
   routePattern: string | undefined;
   extraParts: InputPart[] | undefined;
@@ -71,13 +79,17 @@ export class RequestContext {
   ) {
     this.method = req.method ?? 'GET';
     this.url = req.url ?? '/';
+    this.headers = req.headers;
+    const length = this.headers['content-length'];
+    // A context made in code (withContext: a queue consumer's message) has no wire to judge by.
+    this.hasBody = res === undefined || (length !== undefined && length !== '0') || this.headers['transfer-encoding'] !== undefined;
     this.startedAt = Date.now();
   }
 
   /** The client's `X-Request-Id` when it is a sane token, else a fresh UUID; made only when an event or block needs it. */
   get id(): string {
     if (this.cachedId === undefined) {
-      const header = this.req.headers['x-request-id'];
+      const header = this.headers['x-request-id'];
       this.cachedId = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
     }
     return this.cachedId;
@@ -85,7 +97,7 @@ export class RequestContext {
 
   get ip(): string | undefined {
     if (this.cachedIp === null) {
-      this.cachedIp = clientIp(this.req.socket?.remoteAddress, this.req.headers['x-forwarded-for'], this.trustedProxies);
+      this.cachedIp = clientIp(this.req.socket?.remoteAddress, this.headers['x-forwarded-for'], this.trustedProxies);
     }
     return this.cachedIp;
   }
@@ -98,10 +110,6 @@ export class RequestContext {
     return this.cachedPath;
   }
 
-  get headers(): IncomingMessage['headers'] {
-    return this.req.headers;
-  }
-
   /** The route pattern (`/users/:id`) when the framework told us, else the path. */
   get route(): string {
     return this.routePattern ?? this.framework?.route?.() ?? expressRoute(this.req) ?? this.path;
@@ -110,18 +118,32 @@ export class RequestContext {
   get query(): unknown {
     const fromFramework = this.framework?.query?.() ?? (this.req as { query?: unknown }).query;
     if (fromFramework !== null && typeof fromFramework === 'object') return fromFramework;
+    return this.flatQuery();
+  }
+
+  /**
+   * The query string's values, read from the URL. As strings they are what any
+   * framework's parser yields, and reading them here is cheaper than asking
+   * the framework (Express 5 parses again on every `req.query`). Bracket keys
+   * (`a[b]=c`) nest differently per parser: there the framework's object is used.
+   */
+  private stringQuery(): unknown {
     const q = this.url.indexOf('?');
-    if (q === -1) return undefined;
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(this.url.slice(q + 1))) {
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    return out;
+    if (q === -1 || q === this.url.length - 1) return this.framework?.query !== undefined ? this.query : undefined;
+    return parseFlatQuery(this.url, q + 1, true) ?? this.query;
+  }
+
+  private flatQuery(): Record<string, string | string[]> | undefined {
+    const q = this.url.indexOf('?');
+    return q === -1 ? undefined : parseFlatQuery(this.url, q + 1);
   }
 
   get body(): unknown {
-    return this.framework?.body?.() ?? (this.req as { body?: unknown }).body ?? this.streamBody();
+    const fromFramework = this.framework?.body?.();
+    if (fromFramework !== undefined && fromFramework !== null) return fromFramework;
+    // No body on the wire: nothing any parser could have left on req (and reading req is slow under Express).
+    if (!this.hasBody) return undefined;
+    return (this.req as { body?: unknown }).body ?? this.streamBody();
   }
 
   /**
@@ -173,9 +195,13 @@ export class RequestContext {
   }
 
   get cookies(): Record<string, string> | undefined {
-    const parsed = (this.req as { cookies?: unknown }).cookies;
+    return this.cookiesFrom((this.req as { cookies?: unknown }).cookies);
+  }
+
+  /** The cookies, given what a cookie parser left on `req.cookies` (or not). */
+  private cookiesFrom(parsed: unknown): Record<string, string> | undefined {
     if (parsed !== null && typeof parsed === 'object') return parsed as Record<string, string>;
-    const header = this.req.headers.cookie;
+    const header = this.headers.cookie;
     return header === undefined ? undefined : parseCookieHeader(header);
   }
 
@@ -184,16 +210,19 @@ export class RequestContext {
     (this.extraParts ??= []).push({ source, prefix, value });
   }
 
-  private parts(): InputPart[] {
+  private parts(body: unknown, params: unknown): InputPart[] {
     const path = safeDecode(this.path);
+    const header = this.headers.cookie;
+    // Without the header no cookie parser has anything: req is not even asked.
+    const parsedCookies = header === undefined ? undefined : (this.req as { cookies?: unknown }).cookies;
     // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
-    const cookieHeader = (this.req as { cookies?: unknown }).cookies === undefined ? this.req.headers.cookie : undefined;
+    const cookieHeader = parsedCookies === undefined ? header : undefined;
     const parts: InputPart[] = [
-      { source: 'query', prefix: 'query', value: this.query },
-      { source: 'body', prefix: 'body', value: this.body },
-      { source: 'params', prefix: 'params', value: this.params },
-      { source: 'cookies', prefix: 'cookies', value: this.cookies, repeatKey: cookieHeader },
-      { source: 'headers', prefix: 'headers', value: this.req.headers },
+      { source: 'query', prefix: 'query', value: this.stringQuery() },
+      { source: 'body', prefix: 'body', value: body },
+      { source: 'params', prefix: 'params', value: params },
+      { source: 'cookies', prefix: 'cookies', value: this.cookiesFrom(parsedCookies), repeatKey: cookieHeader },
+      { source: 'headers', prefix: 'headers', value: this.headers },
       { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
       // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
       { source: 'path', prefix: 'path', value: pathSegments(path) },
@@ -214,16 +243,26 @@ export class RequestContext {
       this.inputsKeyBody = body;
       this.inputsKeyParams = params;
       this.inputsKeyExtra = extra;
-      const parts = this.parts();
-      this.cachedInputs = collectInputs(parts);
-      this.cachedObjects = objectInputs(parts);
+      this.cachedInputs = collectInputs(this.parts(body, params));
+      this.cachedObjects = undefined;
     }
     return this.cachedInputs;
   }
 
+  /** The parsed objects (as the framework parsed them: nested query keys, JSON bodies), for structural detectors; only when one asks. */
   objectInputs(): UserObjectInput[] {
     this.inputs();
-    return this.cachedObjects ?? [];
+    if (this.cachedObjects === undefined) {
+      const objects: InputPart[] = [
+        { source: 'query', prefix: 'query', value: this.query },
+        { source: 'body', prefix: 'body', value: this.inputsKeyBody },
+        { source: 'params', prefix: 'params', value: this.inputsKeyParams },
+        { source: 'cookies', prefix: 'cookies', value: this.cookies },
+      ];
+      if (this.extraParts !== undefined) objects.push(...this.extraParts);
+      this.cachedObjects = objectInputs(objects);
+    }
+    return this.cachedObjects;
   }
 }
 
@@ -284,12 +323,52 @@ function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
       return text;
     }
   }
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of new URLSearchParams(text)) {
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  return parseFlatQuery(text);
+}
+
+/**
+ * `a=1&b=x%20y&a=2` from `from` on → { a: ['1', '2'], b: 'x y' } (`+` is a space, as
+ * in forms); a malformed escape keeps its raw text. With `flatOnly`, undefined
+ * when a key uses brackets (`a[b]`, also escaped). One pass, hand-written:
+ * URLSearchParams costs microseconds per request.
+ */
+export function parseFlatQuery(text: string, from?: number): Record<string, string | string[]>;
+export function parseFlatQuery(text: string, from: number, flatOnly: true): Record<string, string | string[]> | undefined;
+export function parseFlatQuery(text: string, from = 0, flatOnly = false): Record<string, string | string[]> | undefined {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  let start = from;
+  let eq = -1;
+  let encoded = false;
+  for (let i = from; i <= text.length; i++) {
+    const ch = i === text.length ? 38 /* & */ : text.charCodeAt(i);
+    if (ch === 38) {
+      if (i > start) {
+        const cut = eq === -1 ? i : eq;
+        const key = queryPart(text, start, cut, encoded);
+        const value = cut === i ? '' : queryPart(text, cut + 1, i, encoded);
+        const prev = out[key];
+        out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      }
+      start = i + 1;
+      eq = -1;
+      encoded = false;
+    } else if (ch === 61 /* = */) {
+      if (eq === -1) eq = i;
+    } else if (ch === 37 /* % */ || ch === 43 /* + */) {
+      encoded = true;
+      if (flatOnly && eq === -1 && ch === 37 && text.charCodeAt(i + 1) === 53 /* 5 */ && (text.charCodeAt(i + 2) | 32) === 98 /* b */) return undefined;
+    } else if (ch === 91 /* [ */ && flatOnly && eq === -1) {
+      return undefined;
+    }
   }
   return out;
+}
+
+function queryPart(text: string, start: number, end: number, encoded: boolean): string {
+  const part = text.slice(start, end);
+  if (!encoded) return part;
+  const spaced = part.includes('+') ? part.replace(/\+/g, ' ') : part;
+  return spaced.includes('%') ? safeDecode(spaced) : spaced;
 }
 
 function safeDecode(path: string): string {
@@ -303,7 +382,7 @@ function safeDecode(path: string): string {
 
 export const requestStorage = new AsyncLocalStorage<RequestContext>();
 
-/** Attaches a served request's context to its IncomingMessage (a plain field: defineProperty costs a slow path per request). */
+/** Attaches a served request's context to its IncomingMessage (a plain field: defineProperty costs a slow path per request, and a WeakMap of every request burdens each young-generation GC). */
 export function attachContext(req: IncomingMessage, ctx: RequestContext): void {
   (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
 }

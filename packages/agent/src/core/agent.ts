@@ -31,7 +31,7 @@ import type { PolicyFile } from '../policy/schema.js';
 import { SqlBaseline } from '../policy/baseline.js';
 import { sqlShape } from '../detectors/sql/index.js';
 import { shellCommandNames } from '../detectors/shell/index.js';
-import type { Finding } from '../detectors/types.js';
+import type { Finding, UserInput } from '../detectors/types.js';
 import type { ModuleSinkSpec, Operation, SinkRef } from '../sinks/types.js';
 import { respondBlocked } from '../sources/http/respond.js';
 import { PrototypeGuard } from './prototype-guard.js';
@@ -279,29 +279,31 @@ export class Agent {
     return requestStorage.getStore() !== undefined || needsContextFreeCheck(kind, this.env);
   }
 
+  /** Whether an operation outside any request must still be inspected (stored payloads, policy-only rules). */
+  wantsWithoutContext(kind: Operation['kind']): boolean {
+    return needsContextFreeCheck(kind, this.env);
+  }
+
   /**
    * The sink's question: may this operation run? Returns normally to let it
    * run; throws VigilBlockedError when the policy blocks it. Any other error
    * inside fails open.
    */
-  inspect(sink: SinkRef, op: Operation): void {
+  inspect(sink: SinkRef, op: Operation, ctx: RequestContext | undefined = requestStorage.getStore()): void {
     if (!this.active) return;
-    const ctx = requestStorage.getStore();
     let event: SecurityEvent | undefined;
     try {
       if (op.kind === 'sql' && this.policy.mode === 'learn' && this.baseline !== undefined) {
         this.baseline.learn(op.query, op.dialect, appCallSite(this.cwd));
       }
       const started = performance.now();
-      const finding = detect(op, ctx, this.env);
+      // Recomputed when the framework has parsed more of the request since the last sink (body, params).
+      const inputs = ctx === undefined ? NO_INPUTS : ctx.inputs();
+      const finding = detect(op, ctx, this.env, inputs);
       this.latency[op.kind]((performance.now() - started) / 1000);
-      if (ctx !== undefined) {
-        // Again when the framework has parsed more of the request since (body, params).
-        const inputs = ctx.inputs();
-        if (ctx.remembered !== inputs) {
-          ctx.remembered = inputs;
-          this.recent.remember(inputs);
-        }
+      if (ctx !== undefined && ctx.remembered !== inputs) {
+        ctx.remembered = inputs;
+        this.recent.remember(inputs);
       }
       if (finding === null) return;
       event = this.report(finding, ctx, sink, op);
@@ -432,6 +434,8 @@ export class Agent {
 }
 
 /** The rule a kind of operation is mainly checked for: the latency histogram's label. */
+const NO_INPUTS: readonly UserInput[] = [];
+
 const KIND_RULE: Record<Operation['kind'], string> = {
   sql: 'sql_injection',
   shell: 'shell_injection',

@@ -28,8 +28,7 @@ export interface DetectEnv {
  * Maps an operation to its detector(s). Pure dispatch: each detector decides
  * on its own; this only gathers what they need from the request and policy.
  */
-export function detect(op: Operation, ctx: RequestContext | undefined, env: DetectEnv): Finding | null {
-  const inputs = ctx === undefined ? NO_INPUTS : ctx.inputs();
+export function detect(op: Operation, ctx: RequestContext | undefined, env: DetectEnv, inputs: readonly UserInput[] = ctx === undefined ? NO_INPUTS : ctx.inputs()): Finding | null {
   switch (op.kind) {
     case 'sql': {
       let finding = inputs.length > 0 ? detectSqlInjection(op.query, op.dialect, inputs) : null;

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { callbackIndex, wrapMethod } from '../hooks/wrap.js';
 import type { AnyFunction } from '../hooks/wrap.js';
-import { agentFor } from './runtime.js';
+import { currentAgent } from '../core/agent.js';
 import { requestStorage } from '../context/request-context.js';
 import type { SqlDialect } from '../detectors/sql/index.js';
 import type { SinkRef } from './types.js';
@@ -20,17 +20,21 @@ export type SqlFailure = 'throw' | 'callback-or-throw' | 'callback-or-reject';
 export function wrapSqlMethod(proto: object, method: string, sink: SinkRef, dialect: SqlDialect, failure: SqlFailure, sqlOf: (arg: unknown) => unknown = sqlText): void {
   wrapMethod(proto, method, (original) =>
     function sqlSink(this: unknown, ...args: unknown[]) {
-      const agent = agentFor('sql');
-      if (agent !== undefined) {
-        const query = sqlOf(args[0]);
-        if (typeof query === 'string') {
-          try {
-            agent.inspect(sink, { kind: 'sql', query, dialect });
-          } catch (err) {
-            return fail(err as Error, args, failure, this);
+      const agent = currentAgent();
+      if (agent !== undefined && agent.active) {
+        // One context lookup per call: it is the costliest part of a wrapper that finds nothing.
+        const ctx = requestStorage.getStore();
+        if (ctx !== undefined || agent.wantsWithoutContext('sql')) {
+          const query = sqlOf(args[0]);
+          if (typeof query === 'string') {
+            try {
+              agent.inspect(sink, { kind: 'sql', query, dialect }, ctx);
+            } catch (err) {
+              return fail(err as Error, args, failure, this);
+            }
           }
+          if (ctx !== undefined) bindCallbacks(args);
         }
-        if (requestStorage.getStore() !== undefined) bindCallbacks(args);
       }
       return original.apply(this, args);
     },

@@ -86,8 +86,9 @@ function bindRequestEvents(): void {
         if (event === 'data') ctx.bodyChunk(arguments[1]);
         else if (event === 'end') ctx.bodyEnd();
       }
+      // An event nobody listens to (the 'end' and 'close' of most GETs) runs no code that could need its request.
       // eslint-disable-next-line prefer-rest-params
-      if (requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
+      if (this.listenerCount(event) === 0 || requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
       // eslint-disable-next-line prefer-rest-params
       return requestStorage.run(ctx, applyEmit, original, this, arguments);
     },

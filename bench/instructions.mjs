@@ -1,0 +1,78 @@
+// Machine instructions the app executes per request, with and without Vigil,
+// counted by valgrind's callgrind. Unlike requests per second or CPU time, the
+// count does not move when other work shares the machine: the same build and
+// inputs give the same figure to within a fraction of a percent, so a 3 %
+// difference can be seen at all. (It is a proxy: cache misses and waiting do
+// not count.) V8 runs single-threaded here (--single-threaded) so that JIT and
+// GC work is counted in the same thread and does not depend on scheduling.
+//
+// Usage: node bench/instructions.mjs [app-dir] [path]
+//   BENCH_WARMUP (8000) requests let the JIT settle; BENCH_MEASURED (3000) are counted.
+//   BENCH_VARY=1 gives every request its own query value (no cache can help).
+//   BENCH_ZEN=1 adds Zen by Aikido.
+// Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { root, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
+
+const dir = process.argv[2] ?? 'express-shop';
+const path = process.argv[3] ?? '/products?q=lamp';
+const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
+const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
+const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
+
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.log('valgrind is not installed (apt-get install valgrind): no instruction counts');
+  process.exit(0);
+}
+
+/** Requests for autocannon: the same path, or (BENCH_VARY) one query value per request. */
+function requests(base) {
+  if (!process.env.BENCH_VARY) return undefined;
+  let n = 0;
+  return [{ setupRequest: (req) => ({ ...req, path: `${base}${base.includes('?') ? '' : '?q='}${n++ % 100000}` }) }];
+}
+
+async function instructionsPerRequest([label, nodeArgs, env]) {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`, process.execPath, '--single-threaded', ...nodeArgs, entry], {
+    cwd: join(root, 'examples', dir),
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      const m = /listening on (http:\/\/\S+)/.exec(text);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${dir} under ${label} exited with ${code}`)));
+  });
+  const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests: requests(path) });
+  await fire(WARMUP);
+  execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
+  const res = await fire(MEASURED);
+  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
+  child.kill('SIGKILL');
+  await exited;
+  const dump = readdirSync(out).find((f) => f !== 'cg.out');
+  const total = Number(/^totals: (\d+)/m.exec(readFileSync(join(out, dump ?? 'cg.out'), 'utf8'))?.[1]);
+  rmSync(out, { recursive: true, force: true });
+  return total / res.requests.total;
+}
+
+console.log(`instructions per request, ${dir} GET ${path}${process.env.BENCH_VARY ? ' (a new value each request)' : ''}: ${WARMUP} warm-up, ${MEASURED} counted`);
+// Setups run two at a time (the counts do not depend on it).
+const results = [];
+for (let i = 0; i < setups.length; i += 2) results.push(...(await Promise.all(setups.slice(i, i + 2).map(instructionsPerRequest))));
+setups.forEach(([label], i) => {
+  console.log(`${label.padEnd(24)} ${(results[i] / 1000).toFixed(1).padStart(8)} K  x${(results[i] / results[0]).toFixed(3)}`);
+});

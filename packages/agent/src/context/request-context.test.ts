@@ -1,0 +1,102 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { RequestContext, parseFlatQuery } from './request-context.js';
+import { IpMatcher } from './ip.js';
+
+/** An Express-like request: `query` is a getter that parses on every read (as in Express 5), counted. */
+function expressLikeRequest(url: string, parsedQuery: unknown, extra: Record<string, unknown> = {}): { req: IncomingMessage; queryReads: () => number } {
+  let reads = 0;
+  const req = {
+    method: 'GET',
+    url,
+    headers: { host: 'shop.example', 'user-agent': 'test' },
+    socket: { remoteAddress: '127.0.0.1' },
+    params: {},
+    ...extra,
+  };
+  Object.defineProperty(req, 'query', {
+    get() {
+      reads++;
+      return parsedQuery;
+    },
+  });
+  return { req: req as unknown as IncomingMessage, queryReads: () => reads };
+}
+
+const noProxies = new IpMatcher([]);
+
+describe('parseFlatQuery', () => {
+  it('splits pairs, decodes escapes and + as space, keeps repeats and empty values', () => {
+    const q = parseFlatQuery('?a=1&b=x%20y+z&a=2&c&d=&&e=%27%20OR%201%3D1', 1);
+    assert.deepEqual({ ...q }, { a: ['1', '2'], b: 'x y z', c: '', d: '', e: "' OR 1=1" });
+  });
+
+  it('keeps a malformed escape as the client sent it', () => {
+    assert.equal(parseFlatQuery('p=100%&q=%E0%A4%A')['p'], '100%');
+    assert.equal(parseFlatQuery('q=%E0%A4%A')['q'], '%E0%A4%A');
+  });
+
+  it('treats __proto__ as an ordinary key (no prototype change)', () => {
+    const q = parseFlatQuery('__proto__=x&constructor=y');
+    assert.equal(Object.getPrototypeOf(q), null);
+    assert.equal(q['__proto__'], 'x');
+    assert.equal(q['constructor'], 'y');
+  });
+});
+
+describe('RequestContext inputs', () => {
+  it('reads flat query strings from the URL without asking the framework to parse again', () => {
+    const { req, queryReads } = expressLikeRequest('/products?q=lamp%27%20OR%201%3D1&page=2', { q: "lamp' OR 1=1", page: '2' });
+    const ctx = new RequestContext(req, undefined, noProxies);
+    const inputs = ctx.inputs();
+    assert.deepEqual(
+      inputs.filter((i) => i.source === 'query').map((i) => [i.path, i.value]),
+      [
+        ['query.q', "lamp' OR 1=1"],
+        ['query.page', '2'],
+      ],
+    );
+    assert.equal(queryReads(), 0);
+  });
+
+  it("uses the framework's parse for bracket keys, whose nesting differs between parsers", () => {
+    const { req, queryReads } = expressLikeRequest('/users?user[name]=x%27--', { user: { name: "x'--" } });
+    const ctx = new RequestContext(req, undefined, noProxies);
+    const input = ctx.inputs().find((i) => i.value === "x'--");
+    assert.equal(input?.path, 'query.user.name');
+    assert.ok(queryReads() > 0);
+    const escaped = expressLikeRequest('/users?user%5Bname%5D=x%27--', { user: { name: "x'--" } });
+    new RequestContext(escaped.req, undefined, noProxies).inputs();
+    assert.ok(escaped.queryReads() > 0);
+  });
+
+  it("gives structural detectors the framework's objects, only when asked", () => {
+    const operator = { $ne: null };
+    const { req, queryReads } = expressLikeRequest('/login?user=admin', { user: operator });
+    const ctx = new RequestContext(req, undefined, noProxies);
+    ctx.inputs();
+    assert.equal(queryReads(), 0);
+    const objects = ctx.objectInputs();
+    assert.equal(objects.find((o) => o.source === 'query')?.value, ctx.query);
+    assert.deepEqual((objects.find((o) => o.source === 'query')?.value as { user: unknown }).user, operator);
+  });
+
+  it('still adds decoded forms of query values (base64 JSON the app decodes)', () => {
+    const payload = Buffer.from(JSON.stringify({ category: "' UNION SELECT secret FROM users--" })).toString('base64');
+    const { req } = expressLikeRequest(`/search?f=${encodeURIComponent(payload)}`, { f: payload });
+    const ctx = new RequestContext(req, undefined, noProxies);
+    const decoded = ctx.inputs().find((i) => i.value === "' UNION SELECT secret FROM users--");
+    assert.equal(decoded?.path, 'query.f.category');
+    assert.equal(decoded?.transform, 'base64+json');
+  });
+
+  it('recomputes once the framework has parsed a body, and reads cookies from the header', () => {
+    const { req } = expressLikeRequest('/comments', {}, { headers: { cookie: 'sid=abc; pref=%22x%22' } });
+    const ctx = new RequestContext(req, undefined, noProxies);
+    assert.equal(ctx.inputs().find((i) => i.source === 'body'), undefined);
+    assert.equal(ctx.inputs().find((i) => i.path === 'cookies.pref')?.value, '"x"');
+    (req as unknown as { body: unknown }).body = { author: "x' OR '1'='1" };
+    assert.equal(ctx.inputs().find((i) => i.source === 'body')?.value, "x' OR '1'='1");
+  });
+});
