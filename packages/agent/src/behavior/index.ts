@@ -167,6 +167,11 @@ export class Behavior {
     return this.cfg as BehaviorConfig;
   }
 
+  /** Whether finished requests feed anything (profiles, user checks, late pattern scans): without, the response's status is not even read. */
+  get watching(): boolean {
+    return this.cfg !== undefined && this.cfg.active;
+  }
+
   /** The shared store in use. */
   get store(): BehaviorStore {
     return this.redis ?? this.memory;

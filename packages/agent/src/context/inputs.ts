@@ -139,15 +139,38 @@ export function collectInputs(
   return c.out;
 }
 
+/** Per header name, its recent values' inputs: a hit costs two lookups and builds no string. */
+const headerCache = new Map<string, Map<string, readonly UserInput[]>>();
+let headerCacheSize = 0;
+
 function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   if (headers === null || typeof headers !== 'object') return;
   const h = headers as Record<string, unknown>;
   for (const name of Object.keys(h)) {
     if (SKIPPED_HEADERS.has(name)) continue;
     const value = h[name];
-    if (reuse && typeof value === 'string' && value.length <= REPEAT_MAX_LENGTH) collectRepeating(c, `${name}\n${value}`, 'headers', `headers.${name}`, value);
+    if (reuse && typeof value === 'string' && value.length <= REPEAT_MAX_LENGTH) collectHeaderValue(c, name, value);
     else walk(c, 'headers', `headers.${name}`, value, 1, undefined);
   }
+}
+
+function collectHeaderValue(c: Collector, name: string, value: string): void {
+  let byValue = headerCache.get(name);
+  let cached = byValue?.get(value);
+  if (cached === undefined) {
+    const own = new Collector(c.limits);
+    walk(own, 'headers', `headers.${name}`, value, 1, undefined);
+    cached = own.out;
+    if (headerCacheSize >= REPEAT_CACHE_SIZE) {
+      headerCache.clear();
+      headerCacheSize = 0;
+      byValue = undefined;
+    }
+    if (byValue === undefined) headerCache.set(name, (byValue = new Map()));
+    byValue.set(value, cached);
+    headerCacheSize++;
+  }
+  for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
 
 function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {

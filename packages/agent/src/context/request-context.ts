@@ -382,14 +382,21 @@ function safeDecode(path: string): string {
 
 export const requestStorage = new AsyncLocalStorage<RequestContext>();
 
-/** Attaches a served request's context to its IncomingMessage (a plain field: defineProperty costs a slow path per request, and a WeakMap of every request burdens each young-generation GC). */
-export function attachContext(req: IncomingMessage, ctx: RequestContext): void {
+/**
+ * Attaches a served request's context to its IncomingMessage and ServerResponse,
+ * while they still have Node's own shapes (frameworks reshape them later, and
+ * then every property read on them is slow: one read finds the context). A
+ * plain field: defineProperty costs a slow path per request, and a WeakMap of
+ * every request burdens each young-generation GC.
+ */
+export function attachContext(req: IncomingMessage, ctx: RequestContext, res?: ServerResponse): void {
   (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
+  if (res !== undefined) (res as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
 }
 
-/** The context the http source attached to this IncomingMessage, if it is one it served. */
-export function attachedContext(req: unknown): RequestContext | undefined {
-  return req !== null && typeof req === 'object' ? (req as Record<symbol, RequestContext | undefined>)[kContext] : undefined;
+/** The context the http source attached to this IncomingMessage or ServerResponse, if it is one it served. */
+export function attachedContext(reqOrRes: unknown): RequestContext | undefined {
+  return reqOrRes !== null && typeof reqOrRes === 'object' ? (reqOrRes as Record<symbol, RequestContext | undefined>)[kContext] : undefined;
 }
 
 export function currentContext(): RequestContext | undefined {

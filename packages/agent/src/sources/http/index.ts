@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { IncomingMessage } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
@@ -22,10 +23,10 @@ export const httpSource: BuiltinPatcher = {
   install(agent: Agent) {
     // One listener function for every response: no closure per request.
     const onResponseClose = function (this: ServerResponse): void {
-      const ctx = attachedContext(this.req);
+      const ctx = attachedContext(this);
       if (ctx === undefined) return;
       agent.prototypeGuard.check(ctx);
-      agent.behavior.finished(ctx, this.statusCode);
+      if (agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
     };
     for (const proto of [http.Server.prototype, https.Server.prototype]) {
       wrapMethod(proto, 'emit', (original) =>
@@ -37,7 +38,7 @@ export const httpSource: BuiltinPatcher = {
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
-            attachContext(req, ctx);
+            attachContext(req, ctx, res);
             res.on('close', onResponseClose);
             const kind = streamBodyKind(req);
             if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
@@ -78,6 +79,10 @@ function emitRequest(original: AnyFunction, server: unknown, req: IncomingMessag
 function bindRequestEvents(): void {
   wrapMethod(IncomingMessage.prototype, 'emit', (original) =>
     function emitInRequestContext(this: IncomingMessage, event: string | symbol) {
+      // Only the stream's data and end-of-life events carry the app's body handling;
+      // the rest ('resume', 'pause', 'pipe' …) pass untouched, without a read of `this`.
+      // eslint-disable-next-line prefer-rest-params
+      if (!BODY_EVENTS.has(event)) return original.apply(this, arguments as unknown as unknown[]);
       const ctx = attachedContext(this);
       // eslint-disable-next-line prefer-rest-params
       if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
@@ -88,12 +93,16 @@ function bindRequestEvents(): void {
       }
       // An event nobody listens to (the 'end' and 'close' of most GETs) runs no code that could need its request.
       // eslint-disable-next-line prefer-rest-params
-      if (this.listenerCount(event) === 0 || requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
+      if (requestStorage.getStore() === ctx || listenerCount.call(this, event) === 0) return original.apply(this, arguments as unknown as unknown[]);
       // eslint-disable-next-line prefer-rest-params
       return requestStorage.run(ctx, applyEmit, original, this, arguments);
     },
   );
 }
+
+const BODY_EVENTS = new Set<string | symbol>(['data', 'end', 'readable', 'error', 'close', 'aborted']);
+// From the prototype once: `req.listenerCount` is a slow lookup on request objects whose prototype a framework replaced.
+const listenerCount = EventEmitter.prototype.listenerCount;
 
 function applyEmit(original: AnyFunction, target: IncomingMessage, args: IArguments): unknown {
   return original.apply(target, args as unknown as unknown[]);
