@@ -11,12 +11,12 @@
 //   BENCH_VARY=1 gives every request its own query value (no cache can help).
 //   BENCH_ZEN=1 adds Zen by Aikido.
 // Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { root, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
+import { startApp, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
 
 const dir = process.argv[2] ?? 'express-shop';
 const path = process.argv[3] ?? '/products?q=lamp';
@@ -41,21 +41,9 @@ function requests(base) {
 
 async function instructionsPerRequest([label, nodeArgs, env]) {
   const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`, process.execPath, '--single-threaded', ...nodeArgs, entry], {
-    cwd: join(root, 'examples', dir),
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const callgrind = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`];
+  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...nodeArgs], env, callgrind);
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-      const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`${dir} under ${label} exited with ${code}`)));
-  });
   const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests: requests(path) });
   await fire(WARMUP);
   execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
@@ -70,9 +58,9 @@ async function instructionsPerRequest([label, nodeArgs, env]) {
 }
 
 console.log(`instructions per request, ${dir} GET ${path}${process.env.BENCH_VARY ? ' (a new value each request)' : ''}: ${WARMUP} warm-up, ${MEASURED} counted`);
-// Setups run two at a time (the counts do not depend on it).
+// One at a time: a busier machine makes each request take longer, and timer work per request grows with it.
 const results = [];
-for (let i = 0; i < setups.length; i += 2) results.push(...(await Promise.all(setups.slice(i, i + 2).map(instructionsPerRequest))));
+for (const setup of setups) results.push(await instructionsPerRequest(setup));
 setups.forEach(([label], i) => {
   console.log(`${label.padEnd(24)} ${(results[i] / 1000).toFixed(1).padStart(8)} K  x${(results[i] / results[0]).toFixed(3)}`);
 });

@@ -23,9 +23,14 @@ export function micro(fn, { batch = 2000, rounds = 25 } = {}) {
   return median(times);
 }
 
-/** Starts examples/<app.dir>/<app.entry> under `nodeArgs`; resolves once it prints its URL. */
-export async function startApp(app, label, nodeArgs, env) {
-  const child = spawn(process.execPath, [...nodeArgs, app.entry], { cwd: join(root, 'examples', app.dir), env: { ...process.env, PORT: '0', ...app.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+/**
+ * Starts examples/<app.dir>/<app.entry> under `nodeArgs`; resolves once it prints its URL.
+ * `launcher` runs Node inside another program (`['valgrind', '--tool=callgrind']`).
+ */
+export async function startApp(app, label, nodeArgs, env, launcher = []) {
+  const argv = [process.execPath, ...nodeArgs, app.entry];
+  const [command, ...args] = [...launcher, ...argv];
+  const child = spawn(command, args, { cwd: join(root, 'examples', app.dir), env: { ...process.env, PORT: '0', ...app.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
