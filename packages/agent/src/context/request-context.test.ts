@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext, parseFlatQuery } from './request-context.js';
 import { IpMatcher } from './ip.js';
 
@@ -98,5 +98,20 @@ describe('RequestContext inputs', () => {
     assert.equal(ctx.inputs().find((i) => i.path === 'cookies.pref')?.value, '"x"');
     (req as unknown as { body: unknown }).body = { author: "x' OR '1'='1" };
     assert.equal(ctx.inputs().find((i) => i.source === 'body')?.value, "x' OR '1'='1");
+  });
+
+  it('reads a served request\'s body only when one came on the wire (length or chunked)', () => {
+    const res = {} as unknown as ServerResponse;
+    const served = (headers: Record<string, string>) => {
+      const { req } = expressLikeRequest('/items', {}, { headers: { host: 'shop.example', ...headers }, body: { name: "x' OR 1=1--" } });
+      return new RequestContext(req, res, noProxies).inputs().some((i) => i.source === 'body');
+    };
+    assert.equal(served({}), false);
+    assert.equal(served({ 'content-length': '0' }), false);
+    assert.equal(served({ 'content-length': '24', 'content-type': 'application/json' }), true);
+    assert.equal(served({ 'transfer-encoding': 'chunked' }), true);
+    // A context made in code (withContext) has no wire: its body always counts.
+    const { req } = expressLikeRequest('/job', {}, { body: { name: "x' OR 1=1--" } });
+    assert.ok(new RequestContext(req, undefined, noProxies).inputs().some((i) => i.source === 'body'));
   });
 });
