@@ -4,14 +4,11 @@
 // Usage: node bench/cpu.mjs [app-dir] [path]
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { median, startApp, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
+import { appUnderTest, median, startApp } from './lib.mjs';
 
-const dir = process.argv[2] ?? 'express-shop';
-const path = process.argv[3] ?? '/products?q=lamp';
-const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
+const { dir, path, entry, setups } = appUnderTest();
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
 
 /** utime + stime of a process, in microseconds. */
 function cpuMicros(pid) {

@@ -16,14 +16,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startApp, NO_AGENT, VIGIL, VIGIL_ESM, ZEN } from './lib.mjs';
+import { appUnderTest, startApp } from './lib.mjs';
 
-const dir = process.argv[2] ?? 'express-shop';
-const path = process.argv[3] ?? '/products?q=lamp';
-const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
+const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
 const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
-const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
 
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });

@@ -47,3 +47,15 @@ export const NO_AGENT = ['no agent', [], {}];
 export const VIGIL = ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
 export const VIGIL_ESM = ['Vigil (block)', ['--import', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
 export const ZEN = ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }];
+
+/**
+ * The app and path a per-app script measures (`node bench/<script>.mjs [app-dir] [path]`),
+ * and the setups: no agent, Vigil (ESM register for an ESM entry), Zen with BENCH_ZEN.
+ */
+export function appUnderTest(argv = process.argv) {
+  const dir = argv[2] ?? 'express-shop';
+  const path = argv[3] ?? '/products?q=lamp';
+  const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
+  const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
+  return { dir, path, entry, setups };
+}

@@ -99,20 +99,31 @@ class Collector {
 /**
  * Header values repeat from request to request (user agent, client hints,
  * session cookies): their inputs and decoded forms are computed once and
- * reused. Bounded; cleared when full.
+ * reused. Kept per group (a header's name, or a part's prefix) and raw text,
+ * so a hit costs two lookups and builds no string. Bounded; cleared when full.
  */
-const repeatCache = new Map<string, readonly UserInput[]>();
+const repeatCache = new Map<string, Map<string, readonly UserInput[]>>();
+let repeatCacheSize = 0;
 const REPEAT_CACHE_SIZE = 1000;
 const REPEAT_MAX_LENGTH = 1024;
 
-function collectRepeating(c: Collector, key: string, source: InputSource, path: string, value: unknown): void {
-  let cached = repeatCache.get(key);
+/** The inputs of `value` (parsed from `key`) at `prefix.name` (or `prefix`), from the cache when seen before. */
+function collectRepeating(c: Collector, source: InputSource, prefix: string, name: string | undefined, key: string, value: unknown): void {
+  const group = name ?? prefix;
+  let byKey = repeatCache.get(group);
+  let cached = byKey?.get(key);
   if (cached === undefined) {
     const own = new Collector(c.limits);
-    walk(own, source, path, value, 1, undefined);
+    walk(own, source, name === undefined ? prefix : `${prefix}.${name}`, value, 1, undefined);
     cached = own.out;
-    if (repeatCache.size >= REPEAT_CACHE_SIZE) repeatCache.clear();
-    repeatCache.set(key, cached);
+    if (repeatCacheSize >= REPEAT_CACHE_SIZE) {
+      repeatCache.clear();
+      repeatCacheSize = 0;
+      byKey = undefined;
+    }
+    if (byKey === undefined) repeatCache.set(group, (byKey = new Map()));
+    byKey.set(key, cached);
+    repeatCacheSize++;
   }
   for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
@@ -133,15 +144,11 @@ export function collectInputs(
   const reuse = limits === DEFAULT_LIMITS;
   for (const part of parts) {
     if (part.source === 'headers') collectHeaders(c, part.value, reuse);
-    else if (reuse && part.repeatKey !== undefined && part.repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(c, part.repeatKey, part.source, part.prefix, part.value);
+    else if (reuse && part.repeatKey !== undefined && part.repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(c, part.source, part.prefix, undefined, part.repeatKey, part.value);
     else walk(c, part.source, part.prefix, part.value, 0, undefined);
   }
   return c.out;
 }
-
-/** Per header name, its recent values' inputs: a hit costs two lookups and builds no string. */
-const headerCache = new Map<string, Map<string, readonly UserInput[]>>();
-let headerCacheSize = 0;
 
 function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   if (headers === null || typeof headers !== 'object') return;
@@ -149,28 +156,9 @@ function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   for (const name of Object.keys(h)) {
     if (SKIPPED_HEADERS.has(name)) continue;
     const value = h[name];
-    if (reuse && typeof value === 'string' && value.length <= REPEAT_MAX_LENGTH) collectHeaderValue(c, name, value);
+    if (reuse && typeof value === 'string' && value.length <= REPEAT_MAX_LENGTH) collectRepeating(c, 'headers', 'headers', name, value, value);
     else walk(c, 'headers', `headers.${name}`, value, 1, undefined);
   }
-}
-
-function collectHeaderValue(c: Collector, name: string, value: string): void {
-  let byValue = headerCache.get(name);
-  let cached = byValue?.get(value);
-  if (cached === undefined) {
-    const own = new Collector(c.limits);
-    walk(own, 'headers', `headers.${name}`, value, 1, undefined);
-    cached = own.out;
-    if (headerCacheSize >= REPEAT_CACHE_SIZE) {
-      headerCache.clear();
-      headerCacheSize = 0;
-      byValue = undefined;
-    }
-    if (byValue === undefined) headerCache.set(name, (byValue = new Map()));
-    byValue.set(value, cached);
-    headerCacheSize++;
-  }
-  for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
 
 function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
@@ -348,7 +336,6 @@ function safeJsonParse(value: string): unknown {
     return undefined;
   }
 }
-
 
 function isHex(value: string): boolean {
   if (value.length % 2 !== 0) return false;

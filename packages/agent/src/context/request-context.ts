@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectInputs, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
-import { kContext } from '../core/symbols.js';
 import { unwrapped } from '../hooks/wrap.js';
+import { kContext } from '../core/symbols.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 

@@ -11,7 +11,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { VigilBlockedError, PolicyError } from './errors.js';
 import { appCallSite, appStack } from './callsite.js';
-import { detect, needsContextFreeCheck } from './detect.js';
+import { NO_INPUTS, detect, needsContextFreeCheck } from './detect.js';
 import type { DetectEnv } from './detect.js';
 import { kAgent } from './symbols.js';
 import { FailOpen } from '../hooks/guard.js';
@@ -31,7 +31,7 @@ import type { PolicyFile } from '../policy/schema.js';
 import { SqlBaseline } from '../policy/baseline.js';
 import { sqlShape } from '../detectors/sql/index.js';
 import { shellCommandNames } from '../detectors/shell/index.js';
-import type { Finding, UserInput } from '../detectors/types.js';
+import type { Finding } from '../detectors/types.js';
 import type { ModuleSinkSpec, Operation, SinkRef } from '../sinks/types.js';
 import { respondBlocked } from '../sources/http/respond.js';
 import { PrototypeGuard } from './prototype-guard.js';
@@ -276,7 +276,7 @@ export class Agent {
   /** Whether a sink must build its operation: a request is in flight, or a context-free rule needs it. */
   wants(kind: Operation['kind']): boolean {
     if (!this.active) return false;
-    return requestStorage.getStore() !== undefined || needsContextFreeCheck(kind, this.env);
+    return requestStorage.getStore() !== undefined || this.wantsWithoutContext(kind);
   }
 
   /** Whether an operation outside any request must still be inspected (stored payloads, policy-only rules). */
@@ -434,8 +434,6 @@ export class Agent {
 }
 
 /** The rule a kind of operation is mainly checked for: the latency histogram's label. */
-const NO_INPUTS: readonly UserInput[] = [];
-
 const KIND_RULE: Record<Operation['kind'], string> = {
   sql: 'sql_injection',
   shell: 'shell_injection',

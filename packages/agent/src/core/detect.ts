@@ -13,7 +13,8 @@ import type { Policy } from '../policy/policy.js';
 import type { SqlBaseline } from '../policy/baseline.js';
 import type { RecentInputs } from '../context/recent-inputs.js';
 
-const NO_INPUTS: readonly UserInput[] = [];
+/** The inputs of an operation outside any request. */
+export const NO_INPUTS: readonly UserInput[] = [];
 
 export interface DetectEnv {
   policy: Policy;
@@ -28,7 +29,7 @@ export interface DetectEnv {
  * Maps an operation to its detector(s). Pure dispatch: each detector decides
  * on its own; this only gathers what they need from the request and policy.
  */
-export function detect(op: Operation, ctx: RequestContext | undefined, env: DetectEnv, inputs: readonly UserInput[] = ctx === undefined ? NO_INPUTS : ctx.inputs()): Finding | null {
+export function detect(op: Operation, ctx: RequestContext | undefined, env: DetectEnv, inputs: readonly UserInput[]): Finding | null {
   switch (op.kind) {
     case 'sql': {
       let finding = inputs.length > 0 ? detectSqlInjection(op.query, op.dialect, inputs) : null;
