@@ -56,14 +56,12 @@ function seenSet(inputs: readonly UserInput[]): Set<string> {
 
 class Collector {
   readonly out: UserInput[] = [];
+  /** No room left (count or characters): a field, read on every step of a walk. */
+  full = false;
   private chars = 0;
   private seen: Set<string> | undefined;
 
   constructor(readonly limits: InputLimits) {}
-
-  get full(): boolean {
-    return this.out.length >= this.limits.maxInputs || this.chars >= this.limits.maxTotalChars;
-  }
 
   add(source: InputSource, path: string, value: string, transform?: string): boolean {
     if (value.length === 0) return false;
@@ -92,6 +90,7 @@ class Collector {
       seen.add(key);
     }
     this.chars += value.length;
+    if (out.length + 1 >= this.limits.maxInputs || this.chars >= this.limits.maxTotalChars) this.full = true;
     return true;
   }
 }
@@ -134,6 +133,8 @@ export interface InputPart {
   prefix: string;
   value: unknown;
   repeatKey?: string;
+  /** A flat query string as alternating keys and values (`['q', 'lamp']`), taken without building an object. */
+  pairs?: readonly string[];
 }
 
 export function collectInputs(
@@ -143,7 +144,8 @@ export function collectInputs(
   const c = new Collector(limits);
   const reuse = limits === DEFAULT_LIMITS;
   for (const part of parts) {
-    if (part.source === 'headers') collectHeaders(c, part.value, reuse);
+    if (part.pairs !== undefined) collectPairs(c, part.source, part.prefix, part.pairs);
+    else if (part.source === 'headers') collectHeaders(c, part.value, reuse);
     else if (reuse && part.repeatKey !== undefined && part.repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(c, part.source, part.prefix, undefined, part.repeatKey, part.value);
     else walk(c, part.source, part.prefix, part.value, 0, undefined);
   }
@@ -161,10 +163,28 @@ function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   }
 }
 
+function collectPairs(c: Collector, source: InputSource, prefix: string, pairs: readonly string[]): void {
+  for (let i = 0; i < pairs.length && !c.full; i += 2) {
+    const key = pairs[i]!;
+    const path = `${prefix}.${key}`;
+    if (!isPlainText(key)) c.add(source, path, key, 'key');
+    walkString(c, source, path, pairs[i + 1]!, 1, undefined);
+  }
+}
+
+function walkString(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
+  if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
+}
+
 function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
   if (c.full || depth > c.limits.maxDepth) return;
   if (typeof value === 'string') {
     if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
+    return;
+  }
+  if (typeof value === 'number') {
+    // A JSON number the app turns into text: `{"host": 2130706433}` becomes the host 127.0.0.1.
+    if (Number.isFinite(value)) c.add(source, path, String(value), transform);
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -200,7 +220,8 @@ export function isPlainText(text: string, slash = false): boolean {
 // ---- decoded forms -------------------------------------------------------
 
 function decodeForms(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
-  if (value.length < 4 || depth >= c.limits.maxDepth) return;
+  // Short words and numbers (most values) decode to nothing: no encoding is shorter than 8 characters of [A-Za-z0-9_-].
+  if (value.length < 4 || depth >= c.limits.maxDepth || (value.length < 8 && isPlainText(value))) return;
   const next = depth + 1;
   const marks = encodingMarks(value);
 

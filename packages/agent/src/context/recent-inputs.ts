@@ -33,7 +33,8 @@ export class RecentInputs {
   remember(inputs: readonly UserInput[]): void {
     for (const input of inputs) {
       const v = input.value;
-      if (v.length < MIN_LENGTH || v.length > MAX_LENGTH || this.seen.has(v) || !hasSyntax(v)) continue;
+      // The character scan first: most inputs carry no syntax, and then no hash of them is computed.
+      if (v.length < MIN_LENGTH || v.length > MAX_LENGTH || !hasSyntax(v) || this.seen.has(v)) continue;
       const evicted = this.ring[this.next];
       if (evicted !== undefined) this.seen.delete(evicted.value);
       this.ring[this.next] = { source: 'stored', path: `stored(${input.path})`, value: v, ...(input.transform ? { transform: input.transform } : {}) };

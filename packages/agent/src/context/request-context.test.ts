@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestContext, parseFlatQuery } from './request-context.js';
+import { RequestContext, copyingBodies, parseFlatQuery } from './request-context.js';
 import { IpMatcher } from './ip.js';
 
 /** An Express-like request: `query` is a getter that parses on every read (as in Express 5), counted. */
@@ -60,6 +60,28 @@ describe('RequestContext inputs', () => {
     assert.equal(queryReads(), 0);
   });
 
+  it('a repeated key is an array to every parser: its values keep their index paths; keys with syntax are inputs', () => {
+    const { req, queryReads } = expressLikeRequest("/p?tag=a%20b&tag=c%3Bd&x'y=1", {});
+    const inputs = new RequestContext(req, undefined, noProxies).inputs().filter((i) => i.source === 'query');
+    assert.deepEqual(
+      inputs.map((i) => [i.path, i.value, i.transform]),
+      [
+        ['query.tag.0', 'a b', undefined],
+        ['query.tag.1', 'c;d', undefined],
+        ["query.x'y", "x'y", 'key'],
+        ["query.x'y", '1', undefined],
+      ],
+    );
+    assert.equal(queryReads(), 0);
+  });
+
+  it('a JSON number in a parsed body is input as the text the app would make of it', () => {
+    const { req } = expressLikeRequest('/fetch', {}, { method: 'POST', headers: { host: 'x', 'content-length': '24' }, body: { host: 2130706433, n: 1.5 } });
+    const inputs = new RequestContext(req, undefined, noProxies).inputs();
+    assert.equal(inputs.find((i) => i.value === '2130706433')?.path, 'body.host');
+    assert.equal(inputs.find((i) => i.value === '1.5')?.path, 'body.n');
+  });
+
   it("uses the framework's parse for bracket keys, whose nesting differs between parsers", () => {
     const { req, queryReads } = expressLikeRequest('/users?user[name]=x%27--', { user: { name: "x'--" } });
     const ctx = new RequestContext(req, undefined, noProxies);
@@ -113,5 +135,37 @@ describe('RequestContext inputs', () => {
     // A context made in code (withContext) has no wire: its body always counts.
     const { req } = expressLikeRequest('/job', {}, { body: { name: "x' OR 1=1--" } });
     assert.ok(new RequestContext(req, undefined, noProxies).inputs().some((i) => i.source === 'body'));
+  });
+});
+
+describe('body copies in flight', () => {
+  // The http source skips a request's 'data'/'end' events without reading the request while no copy is in flight.
+  const context = () => new RequestContext(expressLikeRequest('/upload', {}).req, undefined, noProxies);
+
+  it('a copy counts from its start until the body ends, overflows, or the response closes first', () => {
+    assert.equal(copyingBodies(), false);
+    const ended = context();
+    ended.teeBody('json', 1024);
+    assert.equal(copyingBodies(), true);
+    ended.bodyChunk(Buffer.from('{"q":"lamp"}'));
+    ended.bodyEnd();
+    ended.closed();
+    assert.equal(copyingBodies(), false);
+    assert.deepEqual(ended.body, { q: 'lamp' });
+
+    const overflow = context();
+    overflow.teeBody('text', 4);
+    overflow.bodyChunk('too long');
+    assert.equal(copyingBodies(), false);
+    overflow.bodyEnd();
+    assert.equal(copyingBodies(), false);
+
+    const abandoned = context();
+    abandoned.teeBody('form', 1024);
+    abandoned.bodyChunk('a=1');
+    abandoned.closed();
+    abandoned.closed();
+    assert.equal(copyingBodies(), false);
+    assert.equal(abandoned.body, undefined);
   });
 });

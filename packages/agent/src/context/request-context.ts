@@ -127,10 +127,12 @@ export class RequestContext {
    * the framework (Express 5 parses again on every `req.query`). Bracket keys
    * (`a[b]=c`) nest differently per parser: there the framework's object is used.
    */
-  private stringQuery(): unknown {
+  private queryPart(): InputPart {
     const q = this.url.indexOf('?');
-    if (q === -1 || q === this.url.length - 1) return this.framework?.query !== undefined ? this.query : undefined;
-    return parseFlatQuery(this.url, q + 1, true) ?? this.query;
+    if (q === -1 || q === this.url.length - 1) return { source: 'query', prefix: 'query', value: this.framework?.query !== undefined ? this.query : undefined };
+    const flat = flatQueryInput(this.url, q + 1);
+    if (flat === undefined) return { source: 'query', prefix: 'query', value: this.query };
+    return Array.isArray(flat) ? { source: 'query', prefix: 'query', value: undefined, pairs: flat } : { source: 'query', prefix: 'query', value: flat };
   }
 
   private flatQuery(): Record<string, string | string[]> | undefined {
@@ -153,6 +155,24 @@ export class RequestContext {
    */
   teeBody(kind: StreamBodyKind, limit: number): void {
     this.tee = { kind, limit, bytes: 0, chunks: [], ended: false, parsed: undefined };
+    bodiesBeingCopied++;
+  }
+
+  /** The copy is complete, dropped, or the request is gone: counted down once. */
+  private settleTee(tee: StreamBody): void {
+    if (tee.ended) return;
+    tee.ended = true;
+    bodiesBeingCopied--;
+  }
+
+  /** The response closed: a body the app never read to its end is no longer being copied. */
+  closed(): void {
+    const tee = this.tee;
+    if (tee !== undefined && !tee.ended) {
+      this.settleTee(tee);
+      // Never ended: what was copied is not the whole body.
+      this.tee = undefined;
+    }
   }
 
   /** Whether body chunks are being copied (see teeBody). */
@@ -166,6 +186,7 @@ export class RequestContext {
     if (tee === undefined || tee.ended) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
     if (buf === undefined || (tee.bytes += buf.length) > tee.limit) {
+      this.settleTee(tee);
       this.tee = undefined;
       return;
     }
@@ -174,7 +195,7 @@ export class RequestContext {
 
   /** The app has read the whole body ('end'). */
   bodyEnd(): void {
-    if (this.tee !== undefined) this.tee.ended = true;
+    if (this.tee !== undefined) this.settleTee(this.tee);
   }
 
   private streamBody(): unknown {
@@ -218,7 +239,7 @@ export class RequestContext {
     // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
     const cookieHeader = parsedCookies === undefined ? header : undefined;
     const parts: InputPart[] = [
-      { source: 'query', prefix: 'query', value: this.stringQuery() },
+      this.queryPart(),
       { source: 'body', prefix: 'body', value: body },
       { source: 'params', prefix: 'params', value: params },
       { source: 'cookies', prefix: 'cookies', value: this.cookiesFrom(parsedCookies), repeatKey: cookieHeader },
@@ -335,7 +356,38 @@ function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
 export function parseFlatQuery(text: string, from?: number): Record<string, string | string[]>;
 export function parseFlatQuery(text: string, from: number, flatOnly: true): Record<string, string | string[]> | undefined;
 export function parseFlatQuery(text: string, from = 0, flatOnly = false): Record<string, string | string[]> | undefined {
+  const pairs: string[] = [];
+  return scanQueryPairs(text, from, flatOnly, pairs) ? pairsToObject(pairs) : undefined;
+}
+
+function pairsToObject(pairs: readonly string[]): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const key = pairs[i]!;
+    const value = pairs[i + 1]!;
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+/**
+ * A flat query string's key/value pairs, alternating (`['q', 'lamp']`), for
+ * the input collector to take without an intermediate object; a string whose
+ * keys repeat (`a=1&a=2`, an array to every parser) as its object. Undefined
+ * when a key uses brackets: parsers nest those differently.
+ */
+export function flatQueryInput(text: string, from: number): readonly string[] | Record<string, string | string[]> | undefined {
+  const pairs: string[] = [];
+  if (!scanQueryPairs(text, from, true, pairs)) return undefined;
+  for (let i = 2; i < pairs.length; i += 2) {
+    for (let j = 0; j < i; j += 2) if (pairs[i] === pairs[j]) return pairsToObject(pairs);
+  }
+  return pairs;
+}
+
+/** Pushes each `key=value` of `text` (from `from` on) onto `pairs`, decoded; false at a bracket key when `flatOnly`. */
+function scanQueryPairs(text: string, from: number, flatOnly: boolean, pairs: string[]): boolean {
   let start = from;
   let eq = -1;
   let encoded = false;
@@ -344,10 +396,7 @@ export function parseFlatQuery(text: string, from = 0, flatOnly = false): Record
     if (ch === 38) {
       if (i > start) {
         const cut = eq === -1 ? i : eq;
-        const key = queryPart(text, start, cut, encoded);
-        const value = cut === i ? '' : queryPart(text, cut + 1, i, encoded);
-        const prev = out[key];
-        out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+        pairs.push(queryPart(text, start, cut, encoded), cut === i ? '' : queryPart(text, cut + 1, i, encoded));
       }
       start = i + 1;
       eq = -1;
@@ -356,12 +405,12 @@ export function parseFlatQuery(text: string, from = 0, flatOnly = false): Record
       if (eq === -1) eq = i;
     } else if (ch === 37 /* % */ || ch === 43 /* + */) {
       encoded = true;
-      if (flatOnly && eq === -1 && ch === 37 && text.charCodeAt(i + 1) === 53 /* 5 */ && (text.charCodeAt(i + 2) | 32) === 98 /* b */) return undefined;
+      if (flatOnly && eq === -1 && ch === 37 && text.charCodeAt(i + 1) === 53 /* 5 */ && (text.charCodeAt(i + 2) | 32) === 98 /* b */) return false;
     } else if (ch === 91 /* [ */ && flatOnly && eq === -1) {
-      return undefined;
+      return false;
     }
   }
-  return out;
+  return true;
 }
 
 function queryPart(text: string, start: number, end: number, encoded: boolean): string {
@@ -381,6 +430,18 @@ function safeDecode(path: string): string {
 }
 
 export const requestStorage = new AsyncLocalStorage<RequestContext>();
+
+/**
+ * Requests whose body is being copied right now. While none is, a request's
+ * 'data' and 'end' events need no look at its context unless someone listens:
+ * one read of the request fewer per event (reads of framework-reshaped
+ * requests are slow).
+ */
+let bodiesBeingCopied = 0;
+
+export function copyingBodies(): boolean {
+  return bodiesBeingCopied > 0;
+}
 
 /**
  * Attaches a served request's context to its IncomingMessage and ServerResponse,

@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { basename } from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
+// Imported, not the global: `globalThis.performance` is a lazy getter in Node, a slow lookup on every check.
+import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig, VigilOptions } from './config.js';
@@ -72,7 +74,7 @@ export class Agent {
   private baselineTimer: NodeJS.Timeout | undefined;
   private readonly env: DetectEnv;
   /** Histogram children per operation kind, resolved once (no label hashing per call). */
-  private readonly latency = Object.fromEntries(Object.entries(KIND_RULE).map(([kind, rule]) => [kind, this.metrics.detectionLatency.child(rule)])) as Record<Operation['kind'], (seconds: number) => void>;
+  private readonly latency = latencyRecorders(this.metrics);
 
   constructor(options: VigilOptions = {}) {
     this.config = resolveConfig(options);
@@ -445,6 +447,26 @@ const KIND_RULE: Record<Operation['kind'], string> = {
   deserialize: 'deserialization',
   prototype: 'prototype_pollution',
 };
+
+/**
+ * One latency recorder per kind, in an object literal of fixed shape: read
+ * on every inspection, where a dictionary-mode object (Object.fromEntries)
+ * costs a slow keyed lookup.
+ */
+function latencyRecorders(metrics: Metrics): Record<Operation['kind'], (seconds: number) => void> {
+  const child = (kind: Operation['kind']) => metrics.detectionLatency.child(KIND_RULE[kind]);
+  return {
+    sql: child('sql'),
+    shell: child('shell'),
+    exec: child('exec'),
+    path: child('path'),
+    outbound: child('outbound'),
+    code: child('code'),
+    nosql: child('nosql'),
+    deserialize: child('deserialize'),
+    prototype: child('prototype'),
+  };
+}
 
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
-import { RequestContext, attachContext, attachedContext, requestStorage } from '../../context/request-context.js';
+import { RequestContext, attachContext, attachedContext, copyingBodies, requestStorage } from '../../context/request-context.js';
 import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { AnyFunction } from '../../hooks/wrap.js';
@@ -25,6 +25,7 @@ export const httpSource: BuiltinPatcher = {
     const onResponseClose = function (this: ServerResponse): void {
       const ctx = attachedContext(this);
       if (ctx === undefined) return;
+      ctx.closed();
       agent.prototypeGuard.check(ctx);
       if (agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
     };
@@ -82,7 +83,10 @@ function bindRequestEvents(): void {
       // Only the stream's data and end-of-life events carry the app's body handling;
       // the rest ('resume', 'pause', 'pipe' …) pass untouched, without a read of `this`.
       // eslint-disable-next-line prefer-rest-params
-      if (!BODY_EVENTS.has(event)) return original.apply(this, arguments as unknown as unknown[]);
+      if (!isBodyEvent(event)) return original.apply(this, arguments as unknown as unknown[]);
+      // Nobody listens and no body is being copied (the 'end' and 'close' of most GETs): nothing here can need its request.
+      // eslint-disable-next-line prefer-rest-params
+      if ((!copyingBodies() || (event !== 'data' && event !== 'end')) && listenerCount.call(this, event) === 0) return original.apply(this, arguments as unknown as unknown[]);
       const ctx = attachedContext(this);
       // eslint-disable-next-line prefer-rest-params
       if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
@@ -91,7 +95,6 @@ function bindRequestEvents(): void {
         if (event === 'data') ctx.bodyChunk(arguments[1]);
         else if (event === 'end') ctx.bodyEnd();
       }
-      // An event nobody listens to (the 'end' and 'close' of most GETs) runs no code that could need its request.
       // eslint-disable-next-line prefer-rest-params
       if (requestStorage.getStore() === ctx || listenerCount.call(this, event) === 0) return original.apply(this, arguments as unknown as unknown[]);
       // eslint-disable-next-line prefer-rest-params
@@ -100,7 +103,10 @@ function bindRequestEvents(): void {
   );
 }
 
-const BODY_EVENTS = new Set<string | symbol>(['data', 'end', 'readable', 'error', 'close', 'aborted']);
+/** The events that carry a request's body handling: compared directly (interned strings), cheaper than a Set lookup. */
+function isBodyEvent(event: string | symbol): boolean {
+  return event === 'data' || event === 'end' || event === 'readable' || event === 'error' || event === 'close' || event === 'aborted';
+}
 // From the prototype once: `req.listenerCount` is a slow lookup on request objects whose prototype a framework replaced.
 const listenerCount = EventEmitter.prototype.listenerCount;
 
