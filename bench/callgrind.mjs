@@ -1,0 +1,80 @@
+// Reading callgrind's output for the instruction benches.
+
+/** V8's perf map (`start size name` per line, hex): a lookup from a code address to its function's name. */
+export function codeMap(text) {
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [start, size, ...name] = line.split(' ');
+      return [parseInt(start, 16), parseInt(size, 16), name.join(' ')];
+    })
+    .sort((a, b) => a[0] - b[0]);
+  return (address) => {
+    let lo = 0;
+    let hi = rows.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid][0] <= address) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best >= 0 && address < rows[best][0] + rows[best][1] ? rows[best][2] : undefined;
+  };
+}
+
+/**
+ * Self cost per function from a callgrind dump. Names are compressed (`fn=(id) name`
+ * once, `fn=(id)` after); a cost line right after `calls=` is a callee's inclusive
+ * cost, not the caller's own. JIT code is named through `lookup` when given (one
+ * name per function whatever its tier), else by its address.
+ */
+export function selfCosts(text, lookup) {
+  const names = new Map();
+  const self = new Map();
+  const name = (id, rest) => {
+    const given = rest.trim();
+    if (given !== '') {
+      const hex = lookup === undefined ? null : /^0x([0-9a-f]+)$/.exec(given);
+      const resolved = hex ? (lookup(parseInt(hex[1], 16)) ?? 'JIT code not in the map') : given;
+      names.set(id, resolved.replace(/^JS:[*^~+']*/, 'JS:').replace(/'\d+$/, ''));
+    }
+    return names.get(id);
+  };
+  let fn;
+  let callCost = false;
+  for (const line of text.split('\n')) {
+    const def = /^(c?)fn=\((\d+)\)(.*)$/.exec(line);
+    if (def !== null) {
+      const resolved = name(def[2], def[3]);
+      if (def[1] === '') fn = resolved;
+      continue;
+    }
+    if (line.startsWith('calls=')) {
+      callCost = true;
+      continue;
+    }
+    if (!/^[+\-*0-9]/.test(line)) continue;
+    if (callCost) {
+      callCost = false;
+      continue;
+    }
+    const cost = Number(line.slice(line.lastIndexOf(' ') + 1));
+    self.set(fn, (self.get(fn) ?? 0) + cost);
+  }
+  return self;
+}
+
+/**
+ * V8's optimising tiers at work: Sparkplug, Maglev, TurboFan/Turboshaft. With
+ * --single-threaded they run on the main thread, so a function that tiers up
+ * late lands in the counted window: a one-off of millions of instructions that a
+ * long-running server does not pay per request, and that moves with any change.
+ * Parsing and bytecode stay counted: code an app makes per request (better-sqlite3
+ * 13 builds a row function with `Function` on every prepare) is parsed every time.
+ */
+export function isCompilation(name) {
+  return /v8::internal::(compiler|maglev|baseline)::|turboshaft|OptimizingCompileDispatcher/.test(name);
+}
