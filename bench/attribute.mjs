@@ -10,45 +10,24 @@
 // Usage: node bench/attribute.mjs [app-dir] [path]
 //   BENCH_WARMUP (8000), BENCH_MEASURED (2000), BENCH_TOP (40) rows.
 // Needs valgrind. Takes minutes. Leaves nothing behind.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { appUnderTest, startApp } from './lib.mjs';
-import { codeMap, isCompilation, selfCosts } from './callgrind.mjs';
+import { readFileSync, rmSync } from 'node:fs';
+import { appUnderTest } from './lib.mjs';
+import { codeMap, isCompilation, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
 const MEASURED = Number(process.env.BENCH_MEASURED ?? 2000);
 const TOP = Number(process.env.BENCH_TOP ?? 40);
 
-try {
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-} catch {
-  console.log('valgrind is not installed (apt-get install valgrind): nothing to attribute');
-  process.exit(0);
-}
+requireValgrind('attribution');
 
 /** Self instructions per request by function name, for one setup. */
-async function profile([label, nodeArgs, env]) {
-  const out = mkdtempSync(join(tmpdir(), 'vigil-attr-'));
-  const callgrind = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`];
-  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', '--perf-basic-prof', ...nodeArgs], env, callgrind);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const fire = (amount) => autocannon({ url: url + path, connections: 10, amount });
-  await fire(WARMUP);
-  execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-  const res = await fire(MEASURED);
-  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-  child.kill('SIGKILL');
-  await exited;
-  const perfMap = `/tmp/perf-${child.pid}.map`;
-  const dump = readdirSync(out).find((f) => f !== 'cg.out') ?? 'cg.out';
-  const self = selfCosts(readFileSync(join(out, dump), 'utf8'), codeMap(readFileSync(perfMap, 'utf8')));
-  rmSync(out, { recursive: true, force: true });
+async function profile(setup) {
+  const { text, requests, pid } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, extraNodeArgs: ['--perf-basic-prof'] });
+  const perfMap = `/tmp/perf-${pid}.map`;
+  const self = selfCosts(text, codeMap(readFileSync(perfMap, 'utf8')));
   rmSync(perfMap, { force: true });
-  for (const [name, cost] of self) self.set(name, cost / res.requests.total);
+  for (const [name, cost] of self) self.set(name, cost / requests);
   return self;
 }
 

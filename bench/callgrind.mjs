@@ -1,4 +1,45 @@
-// Reading callgrind's output for the instruction benches.
+// Running an example app under valgrind's callgrind and reading what it counted:
+// shared by the instruction benches.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startApp } from './lib.mjs';
+
+/** Exits quietly, saying why, when valgrind is not installed. */
+export function requireValgrind(what) {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.log(`valgrind is not installed (apt-get install valgrind): no ${what}`);
+    process.exit(0);
+  }
+}
+
+/**
+ * Runs the app under one setup inside callgrind, V8 single-threaded so that JIT
+ * and GC work is counted in the same thread: `warmup` requests, the counters
+ * zeroed, `measured` requests counted. Returns callgrind's dump, the number of
+ * requests counted and the process id (V8's perf map is named after it).
+ */
+export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env], { warmup, measured, requests, extraNodeArgs = [] }) {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
+  const callgrind = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`];
+  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...extraNodeArgs, ...nodeArgs], env, callgrind);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests });
+  await fire(warmup);
+  execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
+  const res = await fire(measured);
+  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
+  child.kill('SIGKILL');
+  await exited;
+  const dump = readdirSync(out).find((f) => f !== 'cg.out') ?? 'cg.out';
+  const text = readFileSync(join(out, dump), 'utf8');
+  rmSync(out, { recursive: true, force: true });
+  return { text, requests: res.requests.total, pid: child.pid };
+}
 
 /** V8's perf map (`start size name` per line, hex): a lookup from a code address to its function's name. */
 export function codeMap(text) {

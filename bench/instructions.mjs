@@ -16,24 +16,14 @@
 //   BENCH_VARY=1 gives every request its own query value (no cache can help).
 //   BENCH_ZEN=1 adds Zen by Aikido.
 // Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { appUnderTest, startApp } from './lib.mjs';
-import { isCompilation, selfCosts } from './callgrind.mjs';
+import { appUnderTest } from './lib.mjs';
+import { isCompilation, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
 const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
 
-try {
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-} catch {
-  console.log('valgrind is not installed (apt-get install valgrind): no instruction counts');
-  process.exit(0);
-}
+requireValgrind('instruction counts');
 
 /** Requests for autocannon: the same path, or (BENCH_VARY) one query value per request. */
 function requests(base) {
@@ -42,25 +32,12 @@ function requests(base) {
   return [{ setupRequest: (req) => ({ ...req, path: `${base}${base.includes('?') ? '' : '?q='}${n++ % 100000}` }) }];
 }
 
-async function instructionsPerRequest([label, nodeArgs, env]) {
-  const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
-  const callgrind = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`];
-  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...nodeArgs], env, callgrind);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests: requests(path) });
-  await fire(WARMUP);
-  execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-  const res = await fire(MEASURED);
-  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-  child.kill('SIGKILL');
-  await exited;
-  const dump = readdirSync(out).find((f) => f !== 'cg.out');
-  const text = readFileSync(join(out, dump ?? 'cg.out'), 'utf8');
-  rmSync(out, { recursive: true, force: true });
+async function instructionsPerRequest(setup) {
+  const { text, requests: counted } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, requests: requests(path) });
   const total = Number((/^totals: (\d+)/m.exec(text) ?? /^summary: (\d+)/m.exec(text))?.[1]);
   let compiling = 0;
   for (const [name, cost] of selfCosts(text)) if (isCompilation(name)) compiling += cost;
-  return { all: total / res.requests.total, steady: (total - compiling) / res.requests.total };
+  return { all: total / counted, steady: (total - compiling) / counted };
 }
 
 console.log(`instructions per request, ${dir} GET ${path}${process.env.BENCH_VARY ? ' (a new value each request)' : ''}: ${WARMUP} warm-up, ${MEASURED} counted`);
