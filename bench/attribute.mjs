@@ -23,7 +23,7 @@ requireValgrind('attribution');
 
 /** Self instructions per request by function name, for one setup. */
 async function profile(setup) {
-  const { text, requests, pid } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, extraNodeArgs: ['--perf-basic-prof'] });
+  const { text, requests, pid } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, extraNodeArgs: ['--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null'] });
   const perfMap = `/tmp/perf-${pid}.map`;
   const self = selfCosts(text, codeMap(readFileSync(perfMap, 'utf8')));
   rmSync(perfMap, { force: true });
