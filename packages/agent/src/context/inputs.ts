@@ -179,7 +179,7 @@ function walkString(c: Collector, source: InputSource, path: string, value: stri
 function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
   if (c.full || depth > c.limits.maxDepth) return;
   if (typeof value === 'string') {
-    if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
+    walkString(c, source, path, value, depth, transform);
     return;
   }
   if (typeof value === 'number') {

@@ -74,7 +74,7 @@ export class Agent {
   private baselineTimer: NodeJS.Timeout | undefined;
   private readonly env: DetectEnv;
   /** Histogram children per operation kind, resolved once (no label hashing per call). */
-  private readonly latency = latencyRecorders(this.metrics);
+  private readonly latency = Object.fromEntries(Object.entries(KIND_RULE).map(([kind, rule]) => [kind, this.metrics.detectionLatency.child(rule)])) as Record<Operation['kind'], (seconds: number) => void>;
 
   constructor(options: VigilOptions = {}) {
     this.config = resolveConfig(options);
@@ -447,26 +447,6 @@ const KIND_RULE: Record<Operation['kind'], string> = {
   deserialize: 'deserialization',
   prototype: 'prototype_pollution',
 };
-
-/**
- * One latency recorder per kind, in an object literal of fixed shape: read
- * on every inspection, where a dictionary-mode object (Object.fromEntries)
- * costs a slow keyed lookup.
- */
-function latencyRecorders(metrics: Metrics): Record<Operation['kind'], (seconds: number) => void> {
-  const child = (kind: Operation['kind']) => metrics.detectionLatency.child(KIND_RULE[kind]);
-  return {
-    sql: child('sql'),
-    shell: child('shell'),
-    exec: child('exec'),
-    path: child('path'),
-    outbound: child('outbound'),
-    code: child('code'),
-    nosql: child('nosql'),
-    deserialize: child('deserialize'),
-    prototype: child('prototype'),
-  };
-}
 
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;

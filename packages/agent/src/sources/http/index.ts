@@ -84,9 +84,10 @@ function bindRequestEvents(): void {
       // the rest ('resume', 'pause', 'pipe' …) pass untouched, without a read of `this`.
       // eslint-disable-next-line prefer-rest-params
       if (!isBodyEvent(event)) return original.apply(this, arguments as unknown as unknown[]);
+      const listened = listenerCount.call(this, event) > 0;
       // Nobody listens and no body is being copied (the 'end' and 'close' of most GETs): nothing here can need its request.
       // eslint-disable-next-line prefer-rest-params
-      if ((!copyingBodies() || (event !== 'data' && event !== 'end')) && listenerCount.call(this, event) === 0) return original.apply(this, arguments as unknown as unknown[]);
+      if (!listened && (!copyingBodies() || (event !== 'data' && event !== 'end'))) return original.apply(this, arguments as unknown as unknown[]);
       const ctx = attachedContext(this);
       // eslint-disable-next-line prefer-rest-params
       if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
@@ -96,7 +97,7 @@ function bindRequestEvents(): void {
         else if (event === 'end') ctx.bodyEnd();
       }
       // eslint-disable-next-line prefer-rest-params
-      if (requestStorage.getStore() === ctx || listenerCount.call(this, event) === 0) return original.apply(this, arguments as unknown as unknown[]);
+      if (!listened || requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
       // eslint-disable-next-line prefer-rest-params
       return requestStorage.run(ctx, applyEmit, original, this, arguments);
     },
