@@ -12,7 +12,10 @@
 // counted: they are per request.
 //
 // Usage: node bench/instructions.mjs [app-dir] [path]
-//   BENCH_WARMUP (8000) requests let the JIT settle; BENCH_MEASURED (3000) are counted.
+//   BENCH_WARMUP (10000) requests let the JIT settle; BENCH_MEASURED (10000) are counted:
+//   a full GC comes about once per 10,000 requests, so a shorter window swings
+//   by several percent on whether one lands in it.
+//   BENCH_FLOOR=1 adds an AsyncLocalStorage-only setup (bench/request-context-floor.cjs).
 //   BENCH_VARY=1 gives every request its own query value (no cache can help).
 //   BENCH_ZEN=1 adds Zen by Aikido.
 // Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
@@ -20,8 +23,8 @@ import { appUnderTest } from './lib.mjs';
 import { isCompilation, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
-const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10000);
+const MEASURED = Number(process.env.BENCH_MEASURED ?? 10000);
 
 requireValgrind('instruction counts');
 

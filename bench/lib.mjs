@@ -46,6 +46,8 @@ export async function startApp(app, label, nodeArgs, env, launcher = []) {
 export const NO_AGENT = ['no agent', [], {}];
 export const VIGIL = ['Vigil (block)', ['--require', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
 export const VIGIL_ESM = ['Vigil (block)', ['--import', '@vigil/agent/register'], { VIGIL_MODE: 'block', VIGIL_LOG_LEVEL: 'silent' }];
+/** Only an AsyncLocalStorage around each request: the floor of any agent that tracks the current request. */
+export const FLOOR = ['request context only', ['--require', join(root, 'bench/request-context-floor.cjs')], {}];
 export const ZEN = ['Zen by Aikido (block)', ['--require', '@aikidosec/firewall'], { AIKIDO_BLOCK: 'true', AIKIDO_DEBUG: 'false' }];
 
 /**
@@ -56,6 +58,6 @@ export function appUnderTest(argv = process.argv) {
   const dir = argv[2] ?? 'express-shop';
   const path = argv[3] ?? '/products?q=lamp';
   const entry = dir === 'nest-shop' ? 'server.mjs' : 'server.js';
-  const setups = [NO_AGENT, entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
+  const setups = [NO_AGENT, ...(process.env.BENCH_FLOOR ? [FLOOR] : []), entry.endsWith('.mjs') ? VIGIL_ESM : VIGIL, ...(process.env.BENCH_ZEN ? [ZEN] : [])];
   return { dir, path, entry, setups };
 }

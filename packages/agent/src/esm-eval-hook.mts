@@ -1,4 +1,5 @@
-// ESM loader hook (registered by register.mjs, runs on the loader thread):
+// ESM loader hook (registered by register.mjs: on the loader thread through
+// module.register(), or in-thread through module.registerHooks() where Node has it):
 // the app's own ES modules that contain `eval(` get the same rewrite as its
 // CommonJS files (see sinks/code/direct-eval.ts), so a direct eval keeps the
 // caller's scope and its argument still passes through Vigil first.
@@ -14,11 +15,21 @@ interface LoadResult {
 }
 
 type NextLoad = (url: string, context?: unknown) => Promise<LoadResult>;
+type NextLoadSync = (url: string, context?: unknown) => LoadResult;
 
 const decoder = new TextDecoder();
 
+/** module.register()'s hook (loader thread). */
 export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<LoadResult> {
-  const result = await nextLoad(url, context);
+  return withDirectEvalRewritten(url, await nextLoad(url, context));
+}
+
+/** module.registerHooks()'s hook (in-thread, synchronous): where Node has it, module.register() is deprecated (Node 26). */
+export function loadSync(url: string, context: unknown, nextLoad: NextLoadSync): LoadResult {
+  return withDirectEvalRewritten(url, nextLoad(url, context));
+}
+
+function withDirectEvalRewritten(url: string, result: LoadResult): LoadResult {
   if (result.format !== 'module' || !url.startsWith('file:') || url.includes('/node_modules/') || result.source == null) return result;
   try {
     const source = typeof result.source === 'string' ? result.source : decoder.decode(result.source as ArrayBuffer);

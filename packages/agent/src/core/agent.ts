@@ -154,9 +154,8 @@ export class Agent {
   }
 
   private recordPolicyMetrics(policy: Policy): void {
-    this.metrics.policyReload.set(policy.loadedAt / 1000);
-    this.metrics.allowlistEntries.reset();
-    for (const [rule, n] of policy.allowlistCounts()) this.metrics.allowlistEntries.set({ rule }, n);
+    this.metrics.policyLoadedAt = policy.loadedAt;
+    this.metrics.allowlistEntries = new Map(policy.allowlistCounts());
   }
 
   private installed = false;
@@ -178,7 +177,7 @@ export class Agent {
     this.moduleHooks.install(modules);
     this.installed = true;
     this.active = this.policy.enabled;
-    this.metrics.agentActive.set(1);
+    this.metrics.active = true;
     this.watchPolicy();
     this.startMetricsServer();
     if (this.baseline !== undefined) {

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import type * as Yaml from 'yaml';
 import { PolicyError } from '../core/errors.js';
 import { validatePolicy } from './schema.js';
 import type { PolicyFile } from './schema.js';
+import { lazyModule } from '../core/lazy-module.js';
+
+/** Only apps with a policy file parse YAML. */
+const yaml = lazyModule<typeof Yaml>('yaml');
 
 /**
  * Parses policy text (YAML, or JSON, which YAML 1.2 reads too) and validates
  * it. Throws a PolicyError naming the file, the line and the reason.
  */
 export function parsePolicyText(text: string, file?: string): PolicyFile {
+  const { LineCounter, parseDocument, isNode } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];

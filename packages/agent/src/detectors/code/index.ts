@@ -7,7 +7,10 @@
 // `total > 50 ? 10 : 0`) are not.
 // Pure: imports nothing but acorn and the shared types.
 
-import * as acorn from 'acorn';
+import type * as Acorn from 'acorn';
+import { lazyModule } from '../../core/lazy-module.js';
+
+const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, UserInput } from '../types.js';
 
 const MIN_INPUT_LENGTH = 2;
@@ -149,15 +152,15 @@ interface AnyNode {
 
 interface Parsed {
   readonly ast: AnyNode;
-  readonly tokens: acorn.Token[];
-  readonly comments: acorn.Comment[];
+  readonly tokens: Acorn.Token[];
+  readonly comments: Acorn.Comment[];
 }
 
 function parseCode(code: string): Parsed | null {
-  const tokens: acorn.Token[] = [];
-  const comments: acorn.Comment[] = [];
+  const tokens: Acorn.Token[] = [];
+  const comments: Acorn.Comment[] = [];
   try {
-    const ast = acorn.parse(code, { ...PARSE_BASE, onToken: tokens, onComment: comments }) as unknown as AnyNode;
+    const ast = acorn().parse(code, { ...PARSE_BASE, onToken: tokens, onComment: comments }) as unknown as AnyNode;
     return { ast, tokens, comments };
   } catch {
     return null;
@@ -165,13 +168,13 @@ function parseCode(code: string): Parsed | null {
 }
 
 /** Tokens up to the first error, for code acorn cannot parse (V8 may still run it). */
-function tokenizePrefix(code: string): acorn.Token[] {
-  const tokens: acorn.Token[] = [];
+function tokenizePrefix(code: string): Acorn.Token[] {
+  const tokens: Acorn.Token[] = [];
   try {
-    const it = acorn.tokenizer(code, PARSE_BASE);
+    const it = acorn().tokenizer(code, PARSE_BASE);
     for (;;) {
       const t = it.getToken();
-      if (t.type === acorn.tokTypes.eof) break;
+      if (t.type === acorn().tokTypes.eof) break;
       tokens.push(t);
     }
   } catch {
@@ -180,13 +183,13 @@ function tokenizePrefix(code: string): acorn.Token[] {
   return tokens;
 }
 
-function isLiteralToken(t: acorn.Token): boolean {
+function isLiteralToken(t: Acorn.Token): boolean {
   const type = t.type;
-  return type === acorn.tokTypes.string || type === acorn.tokTypes.template || type === acorn.tokTypes.regexp || type === acorn.tokTypes.invalidTemplate;
+  return type === acorn().tokTypes.string || type === acorn().tokTypes.template || type === acorn().tokTypes.regexp || type === acorn().tokTypes.invalidTemplate;
 }
 
 /** Index of the first token whose end is after pos. */
-function firstTokenEndingAfter(tokens: readonly acorn.Token[], pos: number): number {
+function firstTokenEndingAfter(tokens: readonly Acorn.Token[], pos: number): number {
   let lo = 0;
   let hi = tokens.length;
   while (lo < hi) {
@@ -198,7 +201,7 @@ function firstTokenEndingAfter(tokens: readonly acorn.Token[], pos: number): num
 }
 
 /** Index of the first token starting at or after pos. */
-function firstTokenStartingAt(tokens: readonly acorn.Token[], pos: number): number {
+function firstTokenStartingAt(tokens: readonly Acorn.Token[], pos: number): number {
   let lo = 0;
   let hi = tokens.length;
   while (lo < hi) {
@@ -222,21 +225,21 @@ interface TokenView {
   readonly first: number;
 }
 
-function viewTokens(tokens: readonly acorn.Token[], s: number, e: number): TokenView {
+function viewTokens(tokens: readonly Acorn.Token[], s: number, e: number): TokenView {
   const first = firstTokenEndingAfter(tokens, s);
   let count = 0;
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.start >= e) break;
     if (isLiteralToken(t)) {
-      const isTemplateChunk = t.type === acorn.tokTypes.template || t.type === acorn.tokTypes.invalidTemplate;
+      const isTemplateChunk = t.type === acorn().tokTypes.template || t.type === acorn().tokTypes.invalidTemplate;
       const inside = isTemplateChunk ? t.start <= s && t.end >= e : t.start < s && t.end > e;
       if (inside) return { verdict: 'inert', count: 0, first };
       // Across the literal's boundary: a breakout when the input also brings
       // code on the other side of the quote (a lone quote or a value that
       // merely touches the app's quote only breaks the syntax, if anything).
       if ((t.start < s && hasTokenStartingIn(tokens, i + 1, t.end, e)) || (t.end > e && hasTokenStartingIn(tokens, first, s, t.start))) {
-        return { verdict: 'reason', reason: t.type === acorn.tokTypes.regexp ? 'regexp-breakout' : 'literal-breakout', count, first };
+        return { verdict: 'reason', reason: t.type === acorn().tokTypes.regexp ? 'regexp-breakout' : 'literal-breakout', count, first };
       }
       if (t.start < s || t.end > e) return { verdict: 'inert', count: 0, first };
     } else if (t.start < s && t.end > e) {
@@ -249,7 +252,7 @@ function viewTokens(tokens: readonly acorn.Token[], s: number, e: number): Token
 }
 
 /** Whether a token starts within [from, to), scanning from index i. */
-function hasTokenStartingIn(tokens: readonly acorn.Token[], i: number, from: number, to: number): boolean {
+function hasTokenStartingIn(tokens: readonly Acorn.Token[], i: number, from: number, to: number): boolean {
   for (let k = i; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (t.start >= to) return false;
@@ -259,20 +262,20 @@ function hasTokenStartingIn(tokens: readonly acorn.Token[], i: number, from: num
 }
 
 /** Punctuation that only code, never a formula, contains: assignment, update, arrow. */
-function punctuationReason(tokens: readonly acorn.Token[], first: number, s: number, e: number): Reason {
+function punctuationReason(tokens: readonly Acorn.Token[], first: number, s: number, e: number): Reason {
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.start >= e) break;
     if (t.start < s) continue;
     const type = t.type;
-    if (type === acorn.tokTypes.eq || type === acorn.tokTypes.assign) return 'assignment';
-    if (type === acorn.tokTypes.incDec) return 'assignment';
-    if (type === acorn.tokTypes.arrow) return 'function';
+    if (type === acorn().tokTypes.eq || type === acorn().tokTypes.assign) return 'assignment';
+    if (type === acorn().tokTypes.incDec) return 'assignment';
+    if (type === acorn().tokTypes.arrow) return 'function';
   }
   return null;
 }
 
-function commentReason(comments: readonly acorn.Comment[], s: number, e: number): Reason | 'inert' {
+function commentReason(comments: readonly Acorn.Comment[], s: number, e: number): Reason | 'inert' {
   for (let i = 0; i < comments.length; i++) {
     const c = comments[i]!;
     if (c.end <= s || c.start >= e) continue;
@@ -333,11 +336,11 @@ function isSafeCallee(callee: AnyNode): boolean {
 }
 
 /** Position of the first token of `label` at or after pos (skipping `)` and `?.`), or -1. */
-function tokenAfter(tokens: readonly acorn.Token[], pos: number, type: acorn.TokenType): number {
+function tokenAfter(tokens: readonly Acorn.Token[], pos: number, type: Acorn.TokenType): number {
   for (let i = firstTokenStartingAt(tokens, pos); i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === type) return t.start;
-    if (t.type !== acorn.tokTypes.parenR && t.type !== acorn.tokTypes.questionDot) return -1;
+    if (t.type !== acorn().tokTypes.parenR && t.type !== acorn().tokTypes.questionDot) return -1;
   }
   return -1;
 }
@@ -396,13 +399,13 @@ function astReason(parsed: Parsed, s: number, e: number): Reason {
       }
       case 'MemberExpression':
         if (node.computed === true) {
-          const bracket = tokenAfter(tokens, (node.object as AnyNode).end, acorn.tokTypes.bracketL);
+          const bracket = tokenAfter(tokens, (node.object as AnyNode).end, acorn().tokTypes.bracketL);
           if ((bracket === -1 || within(bracket)) && containsString(node.property as AnyNode)) return 'computed-member';
         }
         break;
       case 'CallExpression': {
         const callee = node.callee as AnyNode;
-        const paren = tokenAfter(tokens, callee.end, acorn.tokTypes.parenL);
+        const paren = tokenAfter(tokens, callee.end, acorn().tokTypes.parenL);
         if ((paren === -1 ? callee.end > s && callee.start < e : within(paren)) && !isSafeCallee(callee)) return 'call';
         break;
       }
@@ -520,14 +523,14 @@ const FLAG_KEYWORDS = new Set<string>([
   'debugger',
 ]);
 
-function tokenValue(t: acorn.Token): string {
+function tokenValue(t: Acorn.Token): string {
   // acorn's Token carries the word of name tokens in `value` (not in its typings)
   const value = (t as { value?: unknown }).value;
   return typeof value === 'string' ? value : '';
 }
 
 /** Token-only judgement for code acorn rejects. */
-function analyzeTokens(tokens: readonly acorn.Token[], s: number, e: number): Reason {
+function analyzeTokens(tokens: readonly Acorn.Token[], s: number, e: number): Reason {
   const view = viewTokens(tokens, s, e);
   if (view.verdict !== 'analyze') return view.verdict === 'reason' ? view.reason! : null;
   if (view.count < 2) return null;
@@ -539,18 +542,18 @@ function analyzeTokens(tokens: readonly acorn.Token[], s: number, e: number): Re
     if (t.start >= e) break;
     if (t.start < s) continue;
     const prev = i > 0 ? tokens[i - 1]! : null;
-    const afterDot = prev !== null && (prev.type === acorn.tokTypes.dot || prev.type === acorn.tokTypes.questionDot);
+    const afterDot = prev !== null && (prev.type === acorn().tokTypes.dot || prev.type === acorn().tokTypes.questionDot);
     const kw = t.type.keyword;
     if (kw !== undefined && !afterDot && FLAG_KEYWORDS.has(kw)) return kw === 'this' ? 'name:this' : `keyword:${kw}`;
-    if (t.type === acorn.tokTypes.name && DENY_NAMES.has(tokenValue(t))) return `name:${tokenValue(t)}`;
-    if (t.type === acorn.tokTypes.backQuote) sawBackQuote = true;
-    if (t.type === acorn.tokTypes.dollarBraceL && !sawBackQuote) return 'template-expression';
-    if (t.type === acorn.tokTypes.semi && i + 1 < tokens.length && tokens[i + 1]!.start < e) return 'statements';
-    if (t.type === acorn.tokTypes.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!)) return 'computed-member';
-    if (t.type === acorn.tokTypes.parenL && prev !== null && prev.start >= s && prev.type === acorn.tokTypes.name) {
+    if (t.type === acorn().tokTypes.name && DENY_NAMES.has(tokenValue(t))) return `name:${tokenValue(t)}`;
+    if (t.type === acorn().tokTypes.backQuote) sawBackQuote = true;
+    if (t.type === acorn().tokTypes.dollarBraceL && !sawBackQuote) return 'template-expression';
+    if (t.type === acorn().tokTypes.semi && i + 1 < tokens.length && tokens[i + 1]!.start < e) return 'statements';
+    if (t.type === acorn().tokTypes.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!)) return 'computed-member';
+    if (t.type === acorn().tokTypes.parenL && prev !== null && prev.start >= s && prev.type === acorn().tokTypes.name) {
       const name = tokenValue(prev);
       const before = i >= 2 ? tokens[i - 2]! : null;
-      const isMethod = before !== null && before.type === acorn.tokTypes.dot;
+      const isMethod = before !== null && before.type === acorn().tokTypes.dot;
       const ok = isMethod ? SAFE_METHODS.has(name) || (i >= 3 && SAFE_OBJECTS.has(tokenValue(tokens[i - 3]!))) : SAFE_FUNCTIONS.has(name);
       if (!ok) return 'call';
     }
@@ -621,7 +624,7 @@ function isShortPunctuation(value: string): boolean {
 export function detectCodeInjection(code: string, inputs: readonly UserInput[]): Finding | null {
   if (typeof code !== 'string' || code.length < MIN_INPUT_LENGTH || inputs.length === 0) return null;
   let parsed: Parsed | null | undefined;
-  let tokens: acorn.Token[] | undefined;
+  let tokens: Acorn.Token[] | undefined;
   for (let k = 0; k < inputs.length; k++) {
     const input = inputs[k]!;
     const value = input.value;

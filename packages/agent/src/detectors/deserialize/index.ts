@@ -4,9 +4,12 @@
 // deserialises functions from data, so a payload that does is a finding even
 // when no request input explains it (a stored payload); from request input
 // the confidence is higher.
-// Pure: imports nothing but acorn and the shared types.
+// Pure: imports nothing but acorn (loaded on first use) and the shared types.
 
-import * as acorn from 'acorn';
+import type * as Acorn from 'acorn';
+import { lazyModule } from '../../core/lazy-module.js';
+
+const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, UserInput } from '../types.js';
 
 export type SerializationFormat = 'node-serialize' | 'funcster' | 'yaml' | 'js';
@@ -58,7 +61,7 @@ function isImmediatelyInvoked(text: string, from: number): boolean {
   // Parse the function expression that follows the marker and look at what comes after it.
   const src = text.slice(from);
   try {
-    const expr = acorn.parseExpressionAt(src, 0, { ecmaVersion: 'latest' });
+    const expr = acorn().parseExpressionAt(src, 0, { ecmaVersion: 'latest' });
     let i = expr.end;
     while (i < src.length && src.charCodeAt(i) <= 32) i++;
     if (expr.type === 'CallExpression' || expr.type === 'NewExpression' || expr.type === 'TaggedTemplateExpression') return true;
@@ -260,10 +263,10 @@ interface JsNode {
 /** serialize-to-js output is data: literals, arrays, objects, `new Date(…)` and the like, `Buffer.from(…)`. Anything else runs code. */
 function jsCodeAt(payload: string): { offset: number; runsOnLoad: boolean; what: string } | null {
   if (payload.length > MAX_PARSE_LENGTH) return /function|=>|\(\s*\)/.test(payload) ? { offset: 0, runsOnLoad: true, what: 'code' } : null;
-  let program: acorn.Program;
+  let program: Acorn.Program;
   try {
     // serialize-to-js evaluates `(` + payload + `)`: parse the same text as a whole script.
-    program = acorn.parse(`(${payload})`, { ecmaVersion: 'latest', sourceType: 'script' });
+    program = acorn().parse(`(${payload})`, { ecmaVersion: 'latest', sourceType: 'script' });
   } catch {
     return null; // the evaluator would throw a SyntaxError: nothing runs
   }

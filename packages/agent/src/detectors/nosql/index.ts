@@ -3,9 +3,12 @@
 // object the body or query parser produced, as a copy of it, or from a string
 // the app parsed. Code operators ($where, $function, $accumulator) whose code
 // string an input reshaped are code injection.
-// Pure: imports nothing but acorn and the shared types.
+// Pure: imports nothing but acorn (loaded on first use) and the shared types.
 
-import * as acorn from 'acorn';
+import type * as Acorn from 'acorn';
+import { lazyModule } from '../../core/lazy-module.js';
+
+const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, InputSource, UserInput, UserObjectInput } from '../types.js';
 
 const MAX_DEPTH = 20;
@@ -175,13 +178,13 @@ function leavesWrittenIn(v: unknown, text: string, from: number): boolean {
 const TOKEN_OPTIONS = { ecmaVersion: 'latest', allowReturnOutsideFunction: true } as const;
 
 /** Tokens of the code and whether the tokenizer reached its end. */
-function tokenize(code: string): { tokens: acorn.Token[]; errorAt: number } {
-  const tokens: acorn.Token[] = [];
+function tokenize(code: string): { tokens: Acorn.Token[]; errorAt: number } {
+  const tokens: Acorn.Token[] = [];
   try {
-    const it = acorn.tokenizer(code, TOKEN_OPTIONS);
+    const it = acorn().tokenizer(code, TOKEN_OPTIONS);
     for (;;) {
       const t = it.getToken();
-      if (t.type === acorn.tokTypes.eof) return { tokens, errorAt: -1 };
+      if (t.type === acorn().tokTypes.eof) return { tokens, errorAt: -1 };
       tokens.push(t);
     }
   } catch (err) {
@@ -197,19 +200,19 @@ function tokenize(code: string): { tokens: acorn.Token[]; errorAt: number } {
  * A short input that only matches across pieces of the app's own tokens
  * (`s.` within `this.x`) is a coincidence.
  */
-function reshapesCode(lexed: { tokens: acorn.Token[]; errorAt: number }, s: number, e: number, hasQuote: boolean): boolean {
+function reshapesCode(lexed: { tokens: Acorn.Token[]; errorAt: number }, s: number, e: number, hasQuote: boolean): boolean {
   const { tokens, errorAt } = lexed;
   // The input left the code unparseable: an unclosed quote of its own.
   if (errorAt !== -1 && errorAt >= s && hasQuote) return true;
   let count = 0;
   let aligned = true;
-  let firstType: acorn.TokenType | null = null;
-  let lastType: acorn.TokenType | null = null;
+  let firstType: Acorn.TokenType | null = null;
+  let lastType: Acorn.TokenType | null = null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.end <= s) continue;
     if (t.start >= e) break;
-    const literal = t.type === acorn.tokTypes.string || t.type === acorn.tokTypes.template || t.type === acorn.tokTypes.regexp;
+    const literal = t.type === acorn().tokTypes.string || t.type === acorn().tokTypes.template || t.type === acorn().tokTypes.regexp;
     if (literal) {
       if (t.start < s && t.end > e) return false; // inside the literal
       if (t.start < s || t.end > e) return true; // across its quote
@@ -224,7 +227,7 @@ function reshapesCode(lexed: { tokens: acorn.Token[]; errorAt: number }, s: numb
   }
   if (count <= 1 || !aligned) return false;
   // A signed number (`-1`) is still one value.
-  return !(count === 2 && firstType === acorn.tokTypes.plusMin && lastType === acorn.tokTypes.num);
+  return !(count === 2 && firstType === acorn().tokTypes.plusMin && lastType === acorn().tokTypes.num);
 }
 
 function hasQuoteChar(v: string): boolean {
@@ -247,7 +250,7 @@ function codeStrings(node: Record<string, unknown>, out: string[]): void {
 }
 
 function inputReshaping(code: string, inputs: readonly UserInput[]): { input: UserInput; offset: number } | null {
-  let lexed: { tokens: acorn.Token[]; errorAt: number } | undefined;
+  let lexed: { tokens: Acorn.Token[]; errorAt: number } | undefined;
   for (let k = 0; k < inputs.length; k++) {
     const input = inputs[k]!;
     const v = input.value;

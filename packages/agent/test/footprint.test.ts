@@ -1,0 +1,59 @@
+// Vigil lives in other people's processes: starting it must not fill the
+// app's heap with parsers it may never use, nor print warnings into the app's
+// output. Both are checked on a real Node started under the agent.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REGISTER, REGISTER_ESM, REPO_ROOT, tempDir } from './helpers.js';
+
+const run = promisify(execFile);
+const LAZY = ['acorn', 'yaml', 'prom-client'];
+
+/** Runs `then` (async JS) under Vigil, then prints which of LAZY the process has loaded. */
+function loadedScript(then: string): string {
+  return `(async () => {\n${then}\nconst lazy = ${JSON.stringify(LAZY)};\nconsole.log(JSON.stringify(lazy.filter((name) => Object.keys(require.cache).some((file) => file.includes('/node_modules/' + name + '/')))));\n})();`;
+}
+
+async function loadedUnder(then: string, env: Record<string, string> = {}): Promise<string[]> {
+  const { stdout } = await run(process.execPath, [...REGISTER, '-e', loadedScript(then)], { cwd: REPO_ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_MODE: 'block', ...env } });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as string[];
+}
+
+describe('what starting Vigil loads', () => {
+  it('no JavaScript parser, YAML parser or Prometheus client until one is needed', async () => {
+    assert.deepEqual(await loadedUnder(''), []);
+  });
+
+  it('a policy file loads the YAML parser (and the policy is in force)', async () => {
+    const policy = join(tempDir(), 'vigil.yaml');
+    writeFileSync(policy, 'ssrf:\n  denyHosts: [internal.example]\n');
+    const check = "if (require('@vigil/agent').getAgent().policy.file.ssrf?.denyHosts?.[0] !== 'internal.example') throw new Error('policy not applied');";
+    assert.deepEqual(await loadedUnder(check, { VIGIL_POLICY: policy }), ['yaml']);
+  });
+
+  it('a scrape loads the Prometheus client, and the metrics read what happened before it', async () => {
+    const scrape = "const text = await require('@vigil/agent').getMetrics(); if (!/^rasp_agent_active 1$/m.test(text)) throw new Error(text);";
+    assert.deepEqual(await loadedUnder(scrape), ['prom-client']);
+  });
+
+  it('code built from request input loads the JavaScript parser to judge it', async () => {
+    const formula = `const { withContext } = require('@vigil/agent');
+const req = { method: 'GET', url: '/?f=' + encodeURIComponent('price * qty'), headers: {} };
+const total = withContext(req, () => Function('price', 'qty', 'return price * qty')(3, 4));
+if (total !== 12) throw new Error('formula blocked: ' + total);`;
+    assert.deepEqual(await loadedUnder(formula), ['acorn']);
+  });
+});
+
+describe('starting an ES module app under Vigil', () => {
+  it('prints nothing on stderr (no deprecation or experimental warning from the loader hooks)', async () => {
+    const app = join(tempDir(), 'app.mjs');
+    writeFileSync(app, "import { createServer } from 'node:http';\nconsole.log(typeof createServer);\n");
+    const { stdout, stderr } = await run(process.execPath, [...REGISTER_ESM, app], { cwd: REPO_ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
+    assert.equal(stdout.trim(), 'function');
+    assert.equal(stderr, '');
+  });
+});
