@@ -5,13 +5,14 @@
 // small safe set, or names that reach for the runtime (`process`, `constructor` …).
 // Formulas that apps evaluate on purpose (`price * qty`, `Math.max(a, b)`,
 // `total > 50 ? 10 : 0`) are not.
-// Pure: imports nothing but acorn and the shared types.
+// Pure: imports nothing but acorn (loaded on first use) and the shared types.
 
 import type * as Acorn from 'acorn';
 import { lazyModule } from '../../core/lazy-module.js';
-
-const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, UserInput } from '../types.js';
+
+/** Loaded with the first check that parses JavaScript. */
+const acorn = lazyModule<typeof Acorn>('acorn');
 
 const MIN_INPUT_LENGTH = 2;
 /** Occurrences of one input examined per call. */

@@ -8,9 +8,10 @@
 
 import type * as Acorn from 'acorn';
 import { lazyModule } from '../../core/lazy-module.js';
-
-const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, UserInput } from '../types.js';
+
+/** Loaded with the first check that parses JavaScript. */
+const acorn = lazyModule<typeof Acorn>('acorn');
 
 export type SerializationFormat = 'node-serialize' | 'funcster' | 'yaml' | 'js';
 

@@ -7,9 +7,10 @@
 
 import type * as Acorn from 'acorn';
 import { lazyModule } from '../../core/lazy-module.js';
-
-const acorn = lazyModule<typeof Acorn>('acorn');
 import type { Finding, InputSource, UserInput, UserObjectInput } from '../types.js';
+
+/** Loaded with the first check that parses JavaScript. */
+const acorn = lazyModule<typeof Acorn>('acorn');
 
 const MAX_DEPTH = 20;
 const MAX_NODES = 10_000;

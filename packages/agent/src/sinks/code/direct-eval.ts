@@ -2,10 +2,11 @@ import Module from 'node:module';
 import { sep } from 'node:path';
 import type * as Acorn from 'acorn';
 import { lazyModule } from '../../core/lazy-module.js';
-
-const acorn = lazyModule<typeof Acorn>('acorn');
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { FailOpen } from '../../hooks/guard.js';
+
+/** Loaded with the first check or rewrite that parses JavaScript. */
+const acorn = lazyModule<typeof Acorn>('acorn');
 
 /** Global the rewritten calls go through: `eval(<check>(x))` keeps eval direct. */
 export const EVAL_CHECK_KEY = Symbol.for('vigil.checkEval');
