@@ -172,10 +172,11 @@ function parseCode(code: string): Parsed | null {
 function tokenizePrefix(code: string): Acorn.Token[] {
   const tokens: Acorn.Token[] = [];
   try {
-    const it = acorn().tokenizer(code, PARSE_BASE);
+    const { tokenizer, tokTypes } = acorn();
+    const it = tokenizer(code, PARSE_BASE);
     for (;;) {
       const t = it.getToken();
-      if (t.type === acorn().tokTypes.eof) break;
+      if (t.type === tokTypes.eof) break;
       tokens.push(t);
     }
   } catch {
@@ -185,8 +186,9 @@ function tokenizePrefix(code: string): Acorn.Token[] {
 }
 
 function isLiteralToken(t: Acorn.Token): boolean {
+  const tt = acorn().tokTypes;
   const type = t.type;
-  return type === acorn().tokTypes.string || type === acorn().tokTypes.template || type === acorn().tokTypes.regexp || type === acorn().tokTypes.invalidTemplate;
+  return type === tt.string || type === tt.template || type === tt.regexp || type === tt.invalidTemplate;
 }
 
 /** Index of the first token whose end is after pos. */
@@ -227,20 +229,21 @@ interface TokenView {
 }
 
 function viewTokens(tokens: readonly Acorn.Token[], s: number, e: number): TokenView {
+  const tt = acorn().tokTypes;
   const first = firstTokenEndingAfter(tokens, s);
   let count = 0;
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.start >= e) break;
     if (isLiteralToken(t)) {
-      const isTemplateChunk = t.type === acorn().tokTypes.template || t.type === acorn().tokTypes.invalidTemplate;
+      const isTemplateChunk = t.type === tt.template || t.type === tt.invalidTemplate;
       const inside = isTemplateChunk ? t.start <= s && t.end >= e : t.start < s && t.end > e;
       if (inside) return { verdict: 'inert', count: 0, first };
       // Across the literal's boundary: a breakout when the input also brings
       // code on the other side of the quote (a lone quote or a value that
       // merely touches the app's quote only breaks the syntax, if anything).
       if ((t.start < s && hasTokenStartingIn(tokens, i + 1, t.end, e)) || (t.end > e && hasTokenStartingIn(tokens, first, s, t.start))) {
-        return { verdict: 'reason', reason: t.type === acorn().tokTypes.regexp ? 'regexp-breakout' : 'literal-breakout', count, first };
+        return { verdict: 'reason', reason: t.type === tt.regexp ? 'regexp-breakout' : 'literal-breakout', count, first };
       }
       if (t.start < s || t.end > e) return { verdict: 'inert', count: 0, first };
     } else if (t.start < s && t.end > e) {
@@ -264,14 +267,15 @@ function hasTokenStartingIn(tokens: readonly Acorn.Token[], i: number, from: num
 
 /** Punctuation that only code, never a formula, contains: assignment, update, arrow. */
 function punctuationReason(tokens: readonly Acorn.Token[], first: number, s: number, e: number): Reason {
+  const tt = acorn().tokTypes;
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.start >= e) break;
     if (t.start < s) continue;
     const type = t.type;
-    if (type === acorn().tokTypes.eq || type === acorn().tokTypes.assign) return 'assignment';
-    if (type === acorn().tokTypes.incDec) return 'assignment';
-    if (type === acorn().tokTypes.arrow) return 'function';
+    if (type === tt.eq || type === tt.assign) return 'assignment';
+    if (type === tt.incDec) return 'assignment';
+    if (type === tt.arrow) return 'function';
   }
   return null;
 }
@@ -338,16 +342,18 @@ function isSafeCallee(callee: AnyNode): boolean {
 
 /** Position of the first token of `label` at or after pos (skipping `)` and `?.`), or -1. */
 function tokenAfter(tokens: readonly Acorn.Token[], pos: number, type: Acorn.TokenType): number {
+  const tt = acorn().tokTypes;
   for (let i = firstTokenStartingAt(tokens, pos); i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === type) return t.start;
-    if (t.type !== acorn().tokTypes.parenR && t.type !== acorn().tokTypes.questionDot) return -1;
+    if (t.type !== tt.parenR && t.type !== tt.questionDot) return -1;
   }
   return -1;
 }
 
 /** Walks the nodes overlapping [s, e) and names the first construct the input brought. */
 function astReason(parsed: Parsed, s: number, e: number): Reason {
+  const tt = acorn().tokTypes;
   const { ast, tokens } = parsed;
   const within = (pos: number): boolean => pos >= s && pos < e;
   const stack: AnyNode[] = [ast];
@@ -400,13 +406,13 @@ function astReason(parsed: Parsed, s: number, e: number): Reason {
       }
       case 'MemberExpression':
         if (node.computed === true) {
-          const bracket = tokenAfter(tokens, (node.object as AnyNode).end, acorn().tokTypes.bracketL);
+          const bracket = tokenAfter(tokens, (node.object as AnyNode).end, tt.bracketL);
           if ((bracket === -1 || within(bracket)) && containsString(node.property as AnyNode)) return 'computed-member';
         }
         break;
       case 'CallExpression': {
         const callee = node.callee as AnyNode;
-        const paren = tokenAfter(tokens, callee.end, acorn().tokTypes.parenL);
+        const paren = tokenAfter(tokens, callee.end, tt.parenL);
         if ((paren === -1 ? callee.end > s && callee.start < e : within(paren)) && !isSafeCallee(callee)) return 'call';
         break;
       }
@@ -532,6 +538,7 @@ function tokenValue(t: Acorn.Token): string {
 
 /** Token-only judgement for code acorn rejects. */
 function analyzeTokens(tokens: readonly Acorn.Token[], s: number, e: number): Reason {
+  const tt = acorn().tokTypes;
   const view = viewTokens(tokens, s, e);
   if (view.verdict !== 'analyze') return view.verdict === 'reason' ? view.reason! : null;
   if (view.count < 2) return null;
@@ -543,18 +550,18 @@ function analyzeTokens(tokens: readonly Acorn.Token[], s: number, e: number): Re
     if (t.start >= e) break;
     if (t.start < s) continue;
     const prev = i > 0 ? tokens[i - 1]! : null;
-    const afterDot = prev !== null && (prev.type === acorn().tokTypes.dot || prev.type === acorn().tokTypes.questionDot);
+    const afterDot = prev !== null && (prev.type === tt.dot || prev.type === tt.questionDot);
     const kw = t.type.keyword;
     if (kw !== undefined && !afterDot && FLAG_KEYWORDS.has(kw)) return kw === 'this' ? 'name:this' : `keyword:${kw}`;
-    if (t.type === acorn().tokTypes.name && DENY_NAMES.has(tokenValue(t))) return `name:${tokenValue(t)}`;
-    if (t.type === acorn().tokTypes.backQuote) sawBackQuote = true;
-    if (t.type === acorn().tokTypes.dollarBraceL && !sawBackQuote) return 'template-expression';
-    if (t.type === acorn().tokTypes.semi && i + 1 < tokens.length && tokens[i + 1]!.start < e) return 'statements';
-    if (t.type === acorn().tokTypes.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!)) return 'computed-member';
-    if (t.type === acorn().tokTypes.parenL && prev !== null && prev.start >= s && prev.type === acorn().tokTypes.name) {
+    if (t.type === tt.name && DENY_NAMES.has(tokenValue(t))) return `name:${tokenValue(t)}`;
+    if (t.type === tt.backQuote) sawBackQuote = true;
+    if (t.type === tt.dollarBraceL && !sawBackQuote) return 'template-expression';
+    if (t.type === tt.semi && i + 1 < tokens.length && tokens[i + 1]!.start < e) return 'statements';
+    if (t.type === tt.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!)) return 'computed-member';
+    if (t.type === tt.parenL && prev !== null && prev.start >= s && prev.type === tt.name) {
       const name = tokenValue(prev);
       const before = i >= 2 ? tokens[i - 2]! : null;
-      const isMethod = before !== null && before.type === acorn().tokTypes.dot;
+      const isMethod = before !== null && before.type === tt.dot;
       const ok = isMethod ? SAFE_METHODS.has(name) || (i >= 3 && SAFE_OBJECTS.has(tokenValue(tokens[i - 3]!))) : SAFE_FUNCTIONS.has(name);
       if (!ok) return 'call';
     }

@@ -182,10 +182,11 @@ const TOKEN_OPTIONS = { ecmaVersion: 'latest', allowReturnOutsideFunction: true 
 function tokenize(code: string): { tokens: Acorn.Token[]; errorAt: number } {
   const tokens: Acorn.Token[] = [];
   try {
-    const it = acorn().tokenizer(code, TOKEN_OPTIONS);
+    const { tokenizer, tokTypes } = acorn();
+    const it = tokenizer(code, TOKEN_OPTIONS);
     for (;;) {
       const t = it.getToken();
-      if (t.type === acorn().tokTypes.eof) return { tokens, errorAt: -1 };
+      if (t.type === tokTypes.eof) return { tokens, errorAt: -1 };
       tokens.push(t);
     }
   } catch (err) {
@@ -202,6 +203,7 @@ function tokenize(code: string): { tokens: Acorn.Token[]; errorAt: number } {
  * (`s.` within `this.x`) is a coincidence.
  */
 function reshapesCode(lexed: { tokens: Acorn.Token[]; errorAt: number }, s: number, e: number, hasQuote: boolean): boolean {
+  const tt = acorn().tokTypes;
   const { tokens, errorAt } = lexed;
   // The input left the code unparseable: an unclosed quote of its own.
   if (errorAt !== -1 && errorAt >= s && hasQuote) return true;
@@ -213,7 +215,7 @@ function reshapesCode(lexed: { tokens: Acorn.Token[]; errorAt: number }, s: numb
     const t = tokens[i]!;
     if (t.end <= s) continue;
     if (t.start >= e) break;
-    const literal = t.type === acorn().tokTypes.string || t.type === acorn().tokTypes.template || t.type === acorn().tokTypes.regexp;
+    const literal = t.type === tt.string || t.type === tt.template || t.type === tt.regexp;
     if (literal) {
       if (t.start < s && t.end > e) return false; // inside the literal
       if (t.start < s || t.end > e) return true; // across its quote
@@ -228,7 +230,7 @@ function reshapesCode(lexed: { tokens: Acorn.Token[]; errorAt: number }, s: numb
   }
   if (count <= 1 || !aligned) return false;
   // A signed number (`-1`) is still one value.
-  return !(count === 2 && firstType === acorn().tokTypes.plusMin && lastType === acorn().tokTypes.num);
+  return !(count === 2 && firstType === tt.plusMin && lastType === tt.num);
 }
 
 function hasQuoteChar(v: string): boolean {

@@ -49,32 +49,33 @@ export function defineEvalCheck(check: (code: unknown) => unknown): void {
 
 /** Wraps the arguments of every direct `eval(...)` call. Source that does not tokenize is returned unchanged. */
 export function rewriteDirectEval(source: string, sourceType: 'script' | 'module' = 'script'): string {
+  const { tokenizer, tokTypes: tt } = acorn();
   const tokens: Acorn.Token[] = [];
   try {
-    for (const t of acorn().tokenizer(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })) tokens.push(t);
+    for (const t of tokenizer(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })) tokens.push(t);
   } catch {
     return source;
   }
   const edits: { at: number; text: string }[] = [];
   for (let i = 0; i + 1 < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.type !== acorn().tokTypes.name || (t as { value?: unknown }).value !== 'eval') continue;
+    if (t.type !== tt.name || (t as { value?: unknown }).value !== 'eval') continue;
     const prev = tokens[i - 1];
-    if (prev !== undefined && (prev.type === acorn().tokTypes.dot || prev.type === acorn().tokTypes.questionDot || prev.type === acorn().tokTypes._function)) continue;
+    if (prev !== undefined && (prev.type === tt.dot || prev.type === tt.questionDot || prev.type === tt._function)) continue;
     const open = tokens[i + 1]!;
-    if (open.type !== acorn().tokTypes.parenL) continue;
+    if (open.type !== tt.parenL) continue;
     let depth = 0;
     let close = -1;
     for (let j = i + 1; j < tokens.length; j++) {
       const k = tokens[j]!.type;
-      if (k === acorn().tokTypes.parenL) depth++;
-      else if (k === acorn().tokTypes.parenR && --depth === 0) {
+      if (k === tt.parenL) depth++;
+      else if (k === tt.parenR && --depth === 0) {
         close = j;
         break;
       }
     }
     if (close < 0 || close === i + 2) continue; // unbalanced, or eval() with no argument
-    if (tokens[close + 1]?.type === acorn().tokTypes.braceL) continue; // a method named eval: `eval(x) { … }`
+    if (tokens[close + 1]?.type === tt.braceL) continue; // a method named eval: `eval(x) { … }`
     edits.push({ at: open.end, text: CALL }, { at: tokens[close]!.start, text: ')' });
   }
   if (edits.length === 0) return source;
