@@ -86,8 +86,12 @@ describe('two shop processes sharing one Redis', () => {
     assert.ok(statuses.some((s, i) => s === 429 && i % 2 === 0), 'process A answers 429');
     assert.ok(statuses.some((s, i) => s === 429 && i % 2 === 1), 'process B answers 429');
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
-    const limited = [...a.events(), ...b.events()].filter((e) => e.rule === 'rate_limit' && e.sourceIp === '198.51.100.1');
-    assert.ok(limited.length >= 8 && limited.every((e) => e.verdict === 'blocked'));
+    // Events are flushed after the response's tick: wait for every 429 to have written its event.
+    const refused = statuses.filter((s) => s === 429).length;
+    const limitedEvents = () => [...a.events(), ...b.events()].filter((e) => e.rule === 'rate_limit' && e.sourceIp === '198.51.100.1');
+    const limited = await eventually('one event per 429', async () => (limitedEvents().length >= refused ? limitedEvents() : undefined), 5000);
+    assert.equal(limited.length, refused, `one rate_limit event per 429: ${limited.length} events for ${refused} refusals`);
+    assert.ok(limited.every((e) => e.verdict === 'blocked'));
     assert.equal((await get(a, '/health', '198.51.100.2')).status, 200, 'another client has its own count');
   });
 
