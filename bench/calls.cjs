@@ -25,6 +25,10 @@ function median(xs) {
 const results = {};
 results.sqliteOutside = median([1, 2, 3, 4, 5].map(() => nsPerCall(() => db.prepare(SQL), 20000)));
 results.statSyncOutside = median([1, 2, 3, 4, 5].map(() => nsPerCall(() => fs.statSync(__filename), 100000 / 5)));
+// Function is replaced to see code built from strings: what every `instanceof Function` and `new Function` pays for it.
+let sink = 0;
+results.instanceofFunction = median([1, 2, 3, 4, 5].map(() => nsPerCall(() => (sink += nsPerCall instanceof Function ? 1 : 0), 200000)));
+results.newFunctionOutside = median([1, 2, 3, 4, 5].map(() => nsPerCall(() => new Function('a', 'return a + 1'), 20000)));
 
 // Inside a request: a real http request whose handler runs the loop, with
 // ten inputs of which none occurs in the SQL.

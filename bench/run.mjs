@@ -73,6 +73,8 @@ function calls() {
   row('better-sqlite3 prepare, inside a request, no input matches', plain.sqliteInside, vigil.sqliteInside);
   row('fs.statSync x100,000, outside any request', plain.statSyncOutside, vigil.statSyncOutside);
   row('fs.statSync, inside a request, no input matches', plain.statSyncInside, vigil.statSyncInside);
+  row('x instanceof Function', plain.instanceofFunction, vigil.instanceofFunction);
+  row('new Function(...), outside any request', plain.newFunctionOutside, vigil.newFunctionOutside);
 }
 
 async function load(url, seconds) {

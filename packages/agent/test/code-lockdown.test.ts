@@ -3,6 +3,7 @@
 // throws a VigilBlockedError instead of crashing the process.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { types } from 'node:util';
 import { start, onEvent, getAgent, VigilBlockedError } from '../src/index.js';
 import type { SecurityEvent } from '../src/index.js';
 import { Policy } from '../src/policy/policy.js';
@@ -33,6 +34,30 @@ describe('code generation lockdown', () => {
     } finally {
       agent.setPolicy(previous);
     }
+  });
+
+  it('sees every way to the Function constructor, and Function behaves as the original', () => {
+    const before = events.length;
+    const viaCall = Function('return 7') as () => number;
+    const viaConstructor = (function () {}).constructor('return 8') as () => number;
+    class Named extends Function {
+      constructor() {
+        super('return 9');
+      }
+      label(): string {
+        return 'named';
+      }
+    }
+    const sub = new Named() as Named & (() => number);
+    assert.deepEqual([viaCall(), viaConstructor(), sub()], [7, 8, 9]);
+    assert.equal(events.length, before + 3, 'Function(), fn.constructor() and a subclass are each inspected');
+    assert.ok(sub instanceof Named && sub instanceof Function && sub.label() === 'named');
+    assert.ok(viaCall instanceof Function && !({} instanceof Function));
+    assert.equal(Object.getPrototypeOf(viaCall), Function.prototype);
+    assert.equal(viaCall.constructor, Function);
+    assert.deepEqual([Function.name, Function.length, String(Function)], ['Function', 1, 'function Function() { [native code] }']);
+    // Not a Proxy: a Proxy makes every instanceof Function and Function.prototype read take V8's slow path.
+    assert.equal(types.isProxy(Function), false);
   });
 
   it('functions written in source are not affected', () => {

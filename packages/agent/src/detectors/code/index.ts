@@ -637,11 +637,10 @@ export function detectCodeInjection(code: string, inputs: readonly UserInput[]):
     const input = inputs[k]!;
     const value = input.value;
     if (typeof value !== 'string' || value.length < MIN_INPUT_LENGTH || value.length > code.length) continue;
-    if (isHarmlessWord(value) || isShortPunctuation(value)) continue;
-    let from = 0;
-    for (let n = 0; n < MAX_OCCURRENCES; n++) {
-      const s = code.indexOf(value, from);
-      if (s === -1) break;
+    // Most inputs do not occur in the code at all: the search comes before any look at the value.
+    let s = code.indexOf(value);
+    if (s === -1 || isHarmlessWord(value) || isShortPunctuation(value)) continue;
+    for (let n = 0; n < MAX_OCCURRENCES && s !== -1; n++) {
       const e = s + value.length;
       if (parsed === undefined) parsed = parseCode(code);
       let reason: Reason;
@@ -661,7 +660,7 @@ export function detectCodeInjection(code: string, inputs: readonly UserInput[]):
           detail: { reason, offset: s, parsed: parsed !== null },
         };
       }
-      from = s + 1;
+      s = code.indexOf(value, s + 1);
     }
   }
   return null;
