@@ -12,7 +12,7 @@
 // Needs valgrind. Takes minutes. Leaves nothing behind.
 import { readFileSync, rmSync } from 'node:fs';
 import { appUnderTest } from './lib.mjs';
-import { codeMap, isCompilation, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
+import { codeMap, isCompilation, isGarbageCollection, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
@@ -40,7 +40,7 @@ rows.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
 /** A coarse kind of code, so the difference reads as a sum of causes. */
 const kind = (fnName) => {
   if (isCompilation(fnName)) return 'JIT tiering';
-  if (/Scaveng|Sweep|Mark(ing|Compact)|heap::|Heap::/.test(fnName)) return 'GC';
+  if (isGarbageCollection(fnName)) return 'GC';
   if (fnName.includes('/packages/agent/')) return "Vigil's JS";
   if (fnName.startsWith('JS:')) return 'other JS';
   if (fnName.startsWith('Builtins_')) return 'builtins';

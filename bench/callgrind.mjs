@@ -119,3 +119,12 @@ export function selfCosts(text, lookup) {
 export function isCompilation(name) {
   return /v8::internal::(compiler|maglev|baseline)::|turboshaft|OptimizingCompileDispatcher/.test(name);
 }
+
+/**
+ * V8's garbage collector (scavenges, marking, sweeping, compaction). A per-request
+ * cost, but a lumpy one: full GCs come every several thousand requests and V8 times
+ * some by the clock, which valgrind stretches, so reruns of one build differ mostly here.
+ */
+export function isGarbageCollection(name) {
+  return /Scaveng|Sweep|Mark(ing|Compact)|Evacuat|heap::|Heap::/.test(name);
+}
