@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startApp } from './lib.mjs';
+import { root, startApp } from './lib.mjs';
 
 /** Exits quietly, saying why, when valgrind is not installed. */
 export function requireValgrind(what) {
@@ -19,19 +19,23 @@ export function requireValgrind(what) {
 
 /**
  * Runs the app under one setup inside callgrind, V8 single-threaded so that JIT
- * and GC work is counted in the same thread: `warmup` requests, the counters
- * zeroed, `measured` requests counted. Returns callgrind's dump, the number of
- * requests counted and the process id (V8's perf map is named after it).
+ * and GC work is counted in the same thread: `warmup` requests, a full GC, the
+ * counters zeroed, `measured` requests and a full GC counted (see
+ * gc-on-signal.cjs). Returns callgrind's dump, the number of requests counted
+ * and the process id (V8's perf map is named after it).
  */
 export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env], { warmup, measured, requests, extraNodeArgs = [] }) {
   const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
   const callgrind = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${join(out, 'cg.out')}`];
-  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...extraNodeArgs, ...nodeArgs], env, callgrind);
+  const gcArgs = ['--expose-gc', '--require', join(root, 'bench/gc-on-signal.cjs')];
+  const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...gcArgs, ...extraNodeArgs, ...nodeArgs], env, callgrind);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests });
   await fire(warmup);
+  await fullGc(child);
   execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
   const res = await fire(measured);
+  await fullGc(child);
   execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
   child.kill('SIGKILL');
   await exited;
@@ -39,6 +43,19 @@ export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env
   const text = readFileSync(join(out, dump), 'utf8');
   rmSync(out, { recursive: true, force: true });
   return { text, requests: res.requests.total, pid: child.pid };
+}
+
+/** Asks the app for a full GC (gc-on-signal.cjs) and waits until it reports it done. */
+function fullGc(child) {
+  return new Promise((resolve) => {
+    const onData = (chunk) => {
+      if (!String(chunk).includes('bench: gc done')) return;
+      child.stdout.off('data', onData);
+      resolve();
+    };
+    child.stdout.on('data', onData);
+    child.kill('SIGUSR2');
+  });
 }
 
 /** V8's perf map (`start size name` per line, hex): a lookup from a code address to its function's name. */

@@ -1,21 +1,19 @@
 // Machine instructions the app executes per request, with and without Vigil,
 // counted by valgrind's callgrind. Requests per second and CPU time move by
 // 10 % and more when other work shares this kind of machine; the count moves
-// less, but still by several percent between runs of one build, mostly in GC
-// (see the columns below). (It is a proxy: cache misses and waiting do not count.) V8 runs single-threaded here (--single-threaded) so that JIT and
-// GC work is counted in the same thread and does not depend on scheduling.
+// far less. (It is a proxy: cache misses and waiting do not count.) V8 runs
+// single-threaded here (--single-threaded) so that JIT and GC work is counted
+// in the same thread and does not depend on scheduling.
 // A second column leaves out V8's optimising compilers: functions still tier up
 // thousands of requests after the warm-up, each a one-off of millions of
 // instructions that lands in the counted window or not as code changes; a
 // server that runs for hours does not pay it per request. Parsing stays
-// counted. A third column also leaves out GC: a real per-request cost, but
-// lumpy and partly timed by the clock (which valgrind stretches): the column
-// shows how much of a difference between two runs is GC.
+// counted. The window starts and ends with a forced full GC (gc-on-signal.cjs),
+// so each setup pays for the garbage its own requests made, no more and no
+// less. A third column leaves out GC too, to show how much of a difference is GC.
 //
 // Usage: node bench/instructions.mjs [app-dir] [path]
-//   BENCH_WARMUP (10000) requests let the JIT settle; BENCH_MEASURED (10000) are counted:
-//   a full GC comes about once per 10,000 requests, so a shorter window swings
-//   by several percent on whether one lands in it.
+//   BENCH_WARMUP (10000) requests let the JIT settle; BENCH_MEASURED (10000) are counted.
 //   BENCH_FLOOR=1 adds an AsyncLocalStorage-only setup (bench/request-context-floor.cjs).
 //   BENCH_VARY=1 gives every request its own query value (no cache can help).
 //   BENCH_ZEN=1 adds Zen by Aikido.
