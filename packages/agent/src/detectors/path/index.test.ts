@@ -169,6 +169,21 @@ test('the app resolved the path before fs saw it: path.resolve(base, input)', ()
   assert.equal(detect('/app/public/passwd', '../../etc/passwd'), null);
 });
 
+test('an input of climbs alone, resolved before use, that reaches the working directory or above it', () => {
+  for (const climb of ['..', '../', '../..', '../../../../../../../../']) {
+    const f = detect(resolvePosix('/app/public', climb), climb);
+    assert.equal(f?.rule, 'path_traversal', climb);
+    assert.equal(f?.detail?.via, 'resolved-climb', climb);
+  }
+  // Climbing within a deeper tree the app serves stays below the working directory: no finding.
+  assert.equal(detect(resolvePosix('/app/data/users/42', '..'), '..'), null);
+  // Dots that are no climb, and a climb that is only text in the request.
+  assert.equal(detect('/app', '...'), null);
+  assert.equal(detect('/app/public/index.html', '..'), null);
+  // allowedDirs still wins.
+  assert.equal(detect('/app', '..', { cwd: '/app', allowedDirs: ['/app'] }), null);
+});
+
 test('flawed sanitizers from real apps', () => {
   // replace('../', '') applied once: ....// becomes ../
   const once = (s: string): string => s.split('../').join('');

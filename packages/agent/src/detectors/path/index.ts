@@ -268,6 +268,12 @@ function notVerbatim(
     let t = 0;
     while (nv.startsWith('../', t)) t += 3;
     const tail = nv === '..' || t >= nv.length || nv.slice(t) === '..' ? '' : nv.slice(t);
+    // Nothing but climbs (`..`, `../../`): no name is left to find in the path. Resolved to the
+    // working directory or above it, the app is about to read or list a directory it never
+    // serves (`fs.readdir(path.resolve('public', '..'))` lists the app's own root).
+    if (tail.length === 0 && isInside(cwd, resolved)) {
+      return traversal(input, 0.8, 'User input made only of ../ segments climbs to ' + resolved + ' (path resolved before use)', resolved, resolved, 'resolved-climb');
+    }
     if (tail.length > 0 && resolved.endsWith('/' + tail)) {
       const deep = tail.indexOf('/') >= 0;
       return traversal(
