@@ -200,6 +200,15 @@ const EXPLOITS: Exploit[] = [
     worked: (_fx, r) => r.status === 200 && r.text.includes('"secret.txt"'),
   },
   {
+    id: 'path-readdir-climb-only',
+    rule: 'path_traversal',
+    source: 'query.dir',
+    sink: { library: 'fs', operation: 'readdir' },
+    // nothing but a climb: path.join(public, '..') lists the app's own root, its source files
+    send: (app, _fx, id) => send(app, `/browse?dir=${q('..')}`, id),
+    worked: (_fx, r) => r.status === 200 && r.text.includes('"app.js"'),
+  },
+  {
     id: 'path-stat',
     rule: 'path_traversal',
     source: 'query.name',
