@@ -88,8 +88,14 @@ describe('two shop processes sharing one Redis', () => {
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
     // Events are flushed after the response's tick: wait for every 429 to have written its event.
     const refused = statuses.filter((s) => s === 429).length;
-    const limitedEvents = () => [...a.events(), ...b.events()].filter((e) => e.rule === 'rate_limit' && e.sourceIp === '198.51.100.1');
-    const limited = await eventually('one event per 429', async () => (limitedEvents().length >= refused ? limitedEvents() : undefined), 5000);
+    const limited = await eventually(
+      'one event per 429',
+      async () => {
+        const events = [...a.events(), ...b.events()].filter((e) => e.rule === 'rate_limit' && e.sourceIp === '198.51.100.1');
+        return events.length >= refused ? events : undefined;
+      },
+      5000,
+    );
     assert.equal(limited.length, refused, `one rate_limit event per 429: ${limited.length} events for ${refused} refusals`);
     assert.ok(limited.every((e) => e.verdict === 'blocked'));
     assert.equal((await get(a, '/health', '198.51.100.2')).status, 200, 'another client has its own count');

@@ -185,8 +185,8 @@ function tokenizePrefix(code: string): Acorn.Token[] {
   return tokens;
 }
 
-function isLiteralToken(t: Acorn.Token): boolean {
-  const tt = acorn().tokTypes;
+/** `tt`: acorn's token types, which the caller has in hand (this runs once per token). */
+function isLiteralToken(t: Acorn.Token, tt: typeof Acorn.tokTypes): boolean {
   const type = t.type;
   return type === tt.string || type === tt.template || type === tt.regexp || type === tt.invalidTemplate;
 }
@@ -235,7 +235,7 @@ function viewTokens(tokens: readonly Acorn.Token[], s: number, e: number): Token
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.start >= e) break;
-    if (isLiteralToken(t)) {
+    if (isLiteralToken(t, tt)) {
       const isTemplateChunk = t.type === tt.template || t.type === tt.invalidTemplate;
       const inside = isTemplateChunk ? t.start <= s && t.end >= e : t.start < s && t.end > e;
       if (inside) return { verdict: 'inert', count: 0, first };
@@ -557,7 +557,7 @@ function analyzeTokens(tokens: readonly Acorn.Token[], s: number, e: number): Re
     if (t.type === tt.backQuote) sawBackQuote = true;
     if (t.type === tt.dollarBraceL && !sawBackQuote) return 'template-expression';
     if (t.type === tt.semi && i + 1 < tokens.length && tokens[i + 1]!.start < e) return 'statements';
-    if (t.type === tt.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!)) return 'computed-member';
+    if (t.type === tt.bracketL && i + 1 < tokens.length && isLiteralToken(tokens[i + 1]!, tt)) return 'computed-member';
     if (t.type === tt.parenL && prev !== null && prev.start >= s && prev.type === tt.name) {
       const name = tokenValue(prev);
       const before = i >= 2 ? tokens[i - 2]! : null;
