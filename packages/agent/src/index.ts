@@ -45,7 +45,8 @@ export function setUser(reqOrUser: IncomingMessage | RequestUser, user?: Request
   if (ctx === undefined || u === null || typeof u !== 'object' || u.id === undefined || u.id === null) return;
   ctx.user = { id: String(u.id), ...(u.name !== undefined ? { name: String(u.name) } : {}) };
   // A user on the deny list or over a per-user limit: in block mode this answers the request and throws.
-  currentAgent()?.behavior.enforceUser(ctx);
+  const agent = currentAgent();
+  if (agent?.requestRules === true) agent.behavior.enforceUser(ctx);
 }
 
 /**

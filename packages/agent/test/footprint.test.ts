@@ -48,6 +48,45 @@ if (total !== 12) throw new Error('formula blocked: ' + total);`;
   });
 });
 
+/** Vigil's own modules loaded only with the first operation (or policy rule) that needs them. */
+const OWN_LAZY = ['detectors/shell/', 'detectors/path/', 'detectors/ssrf/', 'detectors/code/', 'detectors/nosql/', 'detectors/deserialize/', 'detectors/prototype/', 'detectors/patterns/', 'behavior/'];
+
+async function ownModulesUnder(then: string, env: Record<string, string> = {}): Promise<string[]> {
+  const script = `(async () => {\n${then}\nconst own = ${JSON.stringify(OWN_LAZY)};\nconsole.log(JSON.stringify(own.filter((dir) => Object.keys(require.cache).some((file) => file.includes('/packages/agent/dist/' + dir)))));\n})();`;
+  // A recursion in a lazy load spins without end: fail in a minute, not at the suite's timeout.
+  const { stdout } = await run(process.execPath, [...REGISTER, '-e', script], { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_MODE: 'block', ...env } });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as string[];
+}
+
+describe("what starting Vigil loads of its own", () => {
+  it('only the SQL detector: the other detectors and the request-level layer wait for their first use', async () => {
+    assert.deepEqual(await ownModulesUnder(''), []);
+  });
+
+  it("a request's first file read loads the path detector from inside the hooked read, and blocks the traversal", async () => {
+    // Loading a module reads its file through the fs functions Vigil hooks: the
+    // detector's own load must not be inspected (it would load itself again, without end).
+    const traversal = `const { withContext, VigilBlockedError } = require('@vigil/agent');
+const fs = require('node:fs');
+const req = { method: 'GET', url: '/?f=' + encodeURIComponent('../../../../etc/passwd'), headers: {} };
+let blocked = false;
+try { withContext(req, () => fs.readFileSync('/srv/files/' + '../../../../etc/passwd', 'utf8')); } catch (err) { blocked = err instanceof VigilBlockedError; }
+if (!blocked) throw new Error('traversal not blocked');`;
+    assert.deepEqual(await ownModulesUnder(traversal), ['detectors/path/']);
+  });
+
+  it('a policy with IP lists loads the request-level layer', async () => {
+    const policy = join(tempDir(), 'vigil.yaml');
+    writeFileSync(policy, 'ipLists:\n  deny: [203.0.113.7]\n');
+    const http = `const http = require('node:http');
+const server = http.createServer((req, res) => res.end('ok'));
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+await new Promise((r) => http.get('http://127.0.0.1:' + server.address().port + '/', (res) => { res.resume(); res.on('end', r); }));
+server.close();`;
+    assert.deepEqual(await ownModulesUnder(http, { VIGIL_POLICY: policy }), ['detectors/patterns/', 'behavior/']);
+  });
+});
+
 describe('starting an ES module app under Vigil', () => {
   it('prints nothing on stderr (no deprecation or experimental warning from the loader hooks)', async () => {
     const app = join(tempDir(), 'app.mjs');

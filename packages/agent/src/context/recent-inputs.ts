@@ -1,9 +1,6 @@
 import { detectSqlInjection, sqlMarkers } from '../detectors/sql/index.js';
-import { detectShellInjection } from '../detectors/shell/index.js';
-import { detectPathTraversal } from '../detectors/path/index.js';
 import type { PathCheckOptions } from '../detectors/path/index.js';
-import { detectSsrf, classifyHostname, classifyAddress, parseIpLiteral } from '../detectors/ssrf/index.js';
-import { detectCodeInjection } from '../detectors/code/index.js';
+import { codeDetector, pathDetector, shellDetector, ssrfDetector } from '../core/detectors.js';
 import type { SqlDialect } from '../detectors/sql/index.js';
 import type { Finding, UserInput } from '../detectors/types.js';
 
@@ -54,14 +51,14 @@ export class RecentInputs {
     if (this.seen.size === 0 || !hasShellSyntax(command)) return null;
     const found = this.containedIn(command);
     if (found.length === 0) return null;
-    return stored(detectShellInjection(command, found));
+    return stored(shellDetector().detectShellInjection(command, found));
   }
 
   /** A stored file name that climbs out of the directory the app meant. */
   detectPath(path: string, opts: PathCheckOptions): Finding | null {
     if (this.seen.size === 0 || (!path.includes('..') && !path.includes('\u0000'))) return null;
     const found = this.containedIn(path);
-    return found.length === 0 ? null : stored(detectPathTraversal(path, found, opts));
+    return found.length === 0 ? null : stored(pathDetector().detectPathTraversal(path, found, opts));
   }
 
   /** A stored URL (a webhook, an avatar URL) fetched later, maybe by a background job. */
@@ -69,6 +66,7 @@ export class RecentInputs {
     // The whole stored URL must be what is fetched: an earlier probe of 127.0.0.1 must not
     // turn the app's own configured calls to 127.0.0.1 into findings.
     if (this.seen.size === 0 || url === undefined) return null;
+    const { parseIpLiteral, classifyAddress, classifyHostname, detectSsrf } = ssrfDetector();
     const literal = parseIpLiteral(hostname);
     const internal = (literal !== null ? classifyAddress(literal) : classifyHostname(hostname)) ?? (address !== null ? classifyAddress(address) : null);
     if (internal === null) return null;
@@ -81,7 +79,7 @@ export class RecentInputs {
   detectCode(code: string): Finding | null {
     if (this.seen.size === 0 || !looksLikeCode(code)) return null;
     const found = this.containedIn(code);
-    return found.length === 0 ? null : stored(detectCodeInjection(code, found));
+    return found.length === 0 ? null : stored(codeDetector().detectCodeInjection(code, found));
   }
 
   private containedIn(text: string): UserInput[] {

@@ -32,12 +32,17 @@ import { loadPolicyFile } from '../policy/load.js';
 import type { PolicyFile } from '../policy/schema.js';
 import { SqlBaseline } from '../policy/baseline.js';
 import { sqlShape } from '../detectors/sql/index.js';
-import { shellCommandNames } from '../detectors/shell/index.js';
+import { shellDetector } from './detectors.js';
 import type { Finding } from '../detectors/types.js';
 import type { ModuleSinkSpec, Operation, SinkRef } from '../sinks/types.js';
 import { respondBlocked } from '../sources/http/respond.js';
 import { PrototypeGuard } from './prototype-guard.js';
-import { Behavior } from '../behavior/index.js';
+import type { Behavior } from '../behavior/index.js';
+import type * as BehaviorModule from '../behavior/index.js';
+import { lazyModule, loadingOwnModule } from './lazy-module.js';
+
+/** The request-level layer (and its pattern tables) is loaded when a policy first has rules for it. */
+const behaviorModule = lazyModule<typeof BehaviorModule>('../behavior/index.js');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -63,7 +68,7 @@ export class Agent {
   readonly recent = new RecentInputs();
   readonly cwd = process.cwd();
   readonly prototypeGuard: PrototypeGuard = new PrototypeGuard(this);
-  readonly behavior: Behavior = new Behavior(this);
+  private behaviorLayer: Behavior | undefined;
   policy: Policy;
   baseline: SqlBaseline | undefined;
   /** True once hooks are installed and the mode is not `off`. */
@@ -159,6 +164,16 @@ export class Agent {
   }
 
   private installed = false;
+
+  /** IP lists, rate limits, scanner and pattern sensors, denied users: made on first use. */
+  get behavior(): Behavior {
+    return (this.behaviorLayer ??= new (behaviorModule().Behavior)(this));
+  }
+
+  /** Whether requests go through the request-level layer at all (the policy in force has rules for it). */
+  get requestRules(): boolean {
+    return this.policy.requestRules;
+  }
 
   install(builtins: readonly BuiltinPatcher[], modules: readonly ModuleSinkSpec[]): void {
     for (const patcher of builtins) {
@@ -291,7 +306,7 @@ export class Agent {
    * inside fails open.
    */
   inspect(sink: SinkRef, op: Operation, ctx: RequestContext | undefined = requestStorage.getStore()): void {
-    if (!this.active) return;
+    if (!this.active || loadingOwnModule()) return;
     let event: SecurityEvent | undefined;
     try {
       if (op.kind === 'sql' && this.policy.mode === 'learn' && this.baseline !== undefined) {
@@ -387,7 +402,7 @@ export class Agent {
           facts.sqlShape = typeof finding.detail?.sqlShape === 'string' ? finding.detail.sqlShape : sqlShape(op.query, op.dialect);
           break;
         case 'shell':
-          facts.command = shellCommandNames(op.command)[0];
+          facts.command = shellDetector().shellCommandNames(op.command)[0];
           break;
         case 'exec':
           facts.command = op.file;
@@ -426,7 +441,7 @@ export class Agent {
 
   shutdown(): void {
     this.events.close();
-    void this.behavior.close().catch(() => undefined);
+    void this.behaviorLayer?.close().catch(() => undefined);
     this.saveBaseline();
     if (this.policyFile !== undefined) unwatchFile(this.policyFile);
     if (this.baselineTimer !== undefined) clearInterval(this.baselineTimer);

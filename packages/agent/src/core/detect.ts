@@ -1,11 +1,5 @@
 import { detectSqlInjection } from '../detectors/sql/index.js';
-import { detectShellInjection, detectOptionInjection, shellCommandNames } from '../detectors/shell/index.js';
-import { detectPathTraversal } from '../detectors/path/index.js';
-import { detectSsrf } from '../detectors/ssrf/index.js';
-import { detectCodeInjection } from '../detectors/code/index.js';
-import { detectNoSqlInjection } from '../detectors/nosql/index.js';
-import { detectUnsafeDeserialization } from '../detectors/deserialize/index.js';
-import { detectPrototypePollution } from '../detectors/prototype/index.js';
+import { codeDetector, deserializeDetector, noSqlDetector, pathDetector, prototypeDetector, shellDetector, ssrfDetector } from './detectors.js';
 import type { Finding, UserInput } from '../detectors/types.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { Operation } from '../sinks/types.js';
@@ -39,16 +33,17 @@ export function detect(op: Operation, ctx: RequestContext | undefined, env: Dete
       return finding;
     }
     case 'shell': {
-      let finding = inputs.length > 0 ? detectShellInjection(op.command, inputs) : null;
+      let finding = inputs.length > 0 ? shellDetector().detectShellInjection(op.command, inputs) : null;
       if (finding === null) finding = env.recent.detectShell(op.command);
       if (finding === null) finding = unlistedCommand(op.command, env.policy);
       return finding;
     }
     case 'exec':
-      return inputs.length > 0 ? detectOptionInjection(op.file, op.args, inputs) : null;
+      return inputs.length > 0 ? shellDetector().detectOptionInjection(op.file, op.args, inputs) : null;
     case 'path': {
       const opts = { cwd: env.cwd, allowedDirs: env.policy.file.paths?.allowedDirs, sensitivePaths: env.policy.file.paths?.sensitivePaths };
       if (inputs.length > 0) {
+        const { detectPathTraversal } = pathDetector();
         const finding = detectPathTraversal(op.path, inputs, opts) ?? (op.path2 !== undefined ? detectPathTraversal(op.path2, inputs, opts) : null);
         if (finding !== null) return finding;
       }
@@ -59,16 +54,16 @@ export function detect(op: Operation, ctx: RequestContext | undefined, env: Dete
       if (allow !== undefined && allow.includes(op.hostname.toLowerCase())) return null;
       const deny = env.policy.file.ssrf?.denyHosts;
       if (deny !== undefined && deny.includes(op.hostname.toLowerCase())) return deniedHost(op.hostname);
-      return (inputs.length > 0 ? detectSsrf(op.hostname, op.address ?? null, inputs) : null) ?? env.recent.detectSsrf(op.hostname, op.address ?? null, op.url);
+      return (inputs.length > 0 ? ssrfDetector().detectSsrf(op.hostname, op.address ?? null, inputs) : null) ?? env.recent.detectSsrf(op.hostname, op.address ?? null, op.url);
     }
     case 'code':
-      return (inputs.length > 0 ? detectCodeInjection(op.code, inputs) : null) ?? env.recent.detectCode(op.code) ?? codeGenerationLockdown(op.code, env.policy);
+      return (inputs.length > 0 ? codeDetector().detectCodeInjection(op.code, inputs) : null) ?? env.recent.detectCode(op.code) ?? codeGenerationLockdown(op.code, env.policy);
     case 'nosql':
-      return ctx === undefined ? null : detectNoSqlInjection(op.filter, ctx.objectInputs(), inputs);
+      return ctx === undefined ? null : noSqlDetector().detectNoSqlInjection(op.filter, ctx.objectInputs(), inputs);
     case 'deserialize':
-      return detectUnsafeDeserialization(op.payload, op.format, inputs);
+      return deserializeDetector().detectUnsafeDeserialization(op.payload, op.format, inputs);
     case 'prototype':
-      return detectPrototypePollution([{ source: 'body', path: 'body', value: op.value }]);
+      return prototypeDetector().detectPrototypePollution([{ source: 'body', path: 'body', value: op.value }]);
   }
 }
 
@@ -99,7 +94,7 @@ function unlistedCommand(command: string, policy: Policy): Finding | null {
   const shell = policy.file.shell;
   if (shell?.shellCommands !== 'deny-unlisted') return null;
   const allowed = shell.allowedCommands ?? [];
-  for (const name of shellCommandNames(command)) {
+  for (const name of shellDetector().shellCommandNames(command)) {
     const base = name.slice(name.lastIndexOf('/') + 1);
     if (!allowed.includes(name) && !allowed.includes(base)) {
       return {

@@ -1,4 +1,4 @@
-import { detectPrototypePollution, newPrototypeKeys } from '../detectors/prototype/index.js';
+import { prototypeDetector } from './detectors.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { Agent } from './agent.js';
 
@@ -48,6 +48,7 @@ export class PrototypeGuard {
     for (const [key, value] of this.leftInPlace) {
       if (Object.getOwnPropertyDescriptor(proto, key)?.value !== value) this.leftInPlace.delete(key);
     }
+    const { detectPrototypePollution, newPrototypeKeys } = prototypeDetector();
     const added = newPrototypeKeys(this.baseline, Object.prototype).filter((key) => !this.leftInPlace.has(key));
     if (added.length === 0) return;
     // Vigil's own reporting runs on the polluted prototype too (prom-client

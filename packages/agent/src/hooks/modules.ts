@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Hook as RequireHook } from 'require-in-the-middle';
-import { satisfies } from 'semver';
+// The one function, not the package's index: that loads all of semver (47 files), held in the app's heap for good.
+import satisfies from 'semver/functions/satisfies.js';
 import { kPatched } from '../core/symbols.js';
 import type { ModuleSinkSpec } from '../sinks/types.js';
 import type { FailOpen } from './guard.js';

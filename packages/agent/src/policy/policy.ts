@@ -46,6 +46,11 @@ export class Policy {
   readonly trustedProxies: IpMatcher;
   readonly ipAllow: IpMatcher;
   readonly ipDeny: IpMatcher;
+  /**
+   * Whether the request-level layer has anything to do: IP lists, behaviour
+   * limits, pattern sensors or denied users. Without, it is not even loaded.
+   */
+  readonly requestRules: boolean;
   readonly maxPayloadLogSize: number;
   readonly enableStackTraces: boolean;
   readonly responseHeaders: Record<string, string>;
@@ -64,6 +69,7 @@ export class Policy {
     this.trustedProxies = new IpMatcher([...(file.trustedProxies ?? []), ...(overrides.trustedProxies ?? [])]);
     this.ipAllow = new IpMatcher(file.ipLists?.allow);
     this.ipDeny = new IpMatcher(file.ipLists?.deny);
+    this.requestRules = this.ipAllow.size > 0 || this.ipDeny.size > 0 || file.behavior !== undefined || file.sensors?.patterns === true || (file.users?.deny?.length ?? 0) > 0;
     this.maxPayloadLogSize = file.maxPayloadLogSize ?? 1024;
     this.enableStackTraces = file.enableStackTraces ?? false;
     this.responseHeaders = file.responseHeaders ?? {};

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { wrapMethod } from '../../hooks/wrap.js';
 import { agentFor, sink } from '../runtime.js';
 import { requestStorage } from '../../context/request-context.js';
-import { parseIpLiteral } from '../../detectors/ssrf/index.js';
+import { ssrfDetector } from '../../core/detectors.js';
 import { taintOf, watchClientRequest, watchUndiciRedirects } from './redirects.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 import type { SinkRef } from '../types.js';
@@ -43,7 +43,7 @@ export const outboundSink: BuiltinPatcher = {
                 a.inspect(ref, { kind: 'outbound', hostname: target.hostname, port: target.port, url: target.url });
                 const taint = taintOf(target.hostname);
                 if (taint !== undefined) {
-                  if (parseIpLiteral(target.hostname) === null) args = withCheckedLookup(a, ref, args, target.hostname);
+                  if (ssrfDetector().parseIpLiteral(target.hostname) === null) args = withCheckedLookup(a, ref, args, target.hostname);
                   const req: unknown = original.apply(this, args);
                   watchClientRequest(req, taint, target.url ?? `${label}://${target.hostname}/`);
                   return req;

@@ -2,7 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { requestStorage } from '../../context/request-context.js';
 import type { RequestContext } from '../../context/request-context.js';
-import { inputForHost } from '../../detectors/ssrf/index.js';
+import { ssrfDetector } from '../../core/detectors.js';
 import type { UserInput } from '../../detectors/types.js';
 
 // A URL the client chose may answer with a redirect to an internal address
@@ -21,7 +21,7 @@ interface Taint {
 export function taintOf(hostname: string): Taint | undefined {
   const ctx = requestStorage.getStore();
   if (ctx === undefined) return undefined;
-  const input = inputForHost(hostname, ctx.inputs());
+  const input = ssrfDetector().inputForHost(hostname, ctx.inputs());
   return input === null ? undefined : { ctx, input };
 }
 

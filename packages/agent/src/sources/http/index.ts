@@ -27,7 +27,7 @@ export const httpSource: BuiltinPatcher = {
       if (ctx === undefined) return;
       ctx.closed();
       agent.prototypeGuard.check(ctx);
-      if (agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
+      if (agent.requestRules && agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
     };
     for (const proto of [http.Server.prototype, https.Server.prototype]) {
       wrapMethod(proto, 'emit', (original) =>
@@ -48,7 +48,7 @@ export const httpSource: BuiltinPatcher = {
             // eslint-disable-next-line prefer-rest-params
             return original.apply(this, arguments as unknown as unknown[]);
           }
-          if (admitted(agent, ctx) === false) return true;
+          if (agent.requestRules && admitted(agent, ctx) === false) return true;
           try {
             return requestStorage.run(ctx, emitRequest, original, this, req, res);
           } catch (err) {
