@@ -54,14 +54,40 @@ function seenSet(inputs: readonly UserInput[]): Set<string> {
   return seen;
 }
 
-class Collector {
+/**
+ * Collects a request's inputs source by source (the request context feeds it
+ * directly, without a part object per source), with their decoded forms.
+ */
+export class InputCollector {
   readonly out: UserInput[] = [];
   /** No room left (count or characters): a field, read on every step of a walk. */
   full = false;
   private chars = 0;
   private seen: Set<string> | undefined;
+  /** Only with the default limits may inputs collected for earlier requests be reused. */
+  private readonly reuse: boolean;
 
-  constructor(readonly limits: InputLimits) {}
+  constructor(readonly limits: InputLimits = DEFAULT_LIMITS) {
+    this.reuse = limits === DEFAULT_LIMITS;
+  }
+
+  /** One source's value; `repeatKey` (the raw text it was parsed from) lets a value seen before reuse its inputs. */
+  part(source: InputSource, prefix: string, value: unknown, repeatKey?: string): void {
+    if (value === undefined) return;
+    if (source === 'headers') collectHeaders(this, value, this.reuse);
+    else if (this.reuse && repeatKey !== undefined && repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(this, source, prefix, undefined, repeatKey, value);
+    else walk(this, source, prefix, value, 0, undefined);
+  }
+
+  /** A string taken as it is, without decoded forms: text that can carry no encoding (`/products/42`). */
+  verbatim(source: InputSource, path: string, value: string): void {
+    this.add(source, path, value);
+  }
+
+  /** A flat query string as alternating keys and values (`['q', 'lamp']`). */
+  pairs(source: InputSource, prefix: string, pairs: readonly string[]): void {
+    collectPairs(this, source, prefix, pairs);
+  }
 
   add(source: InputSource, path: string, value: string, transform?: string): boolean {
     if (value.length === 0) return false;
@@ -107,12 +133,12 @@ const REPEAT_CACHE_SIZE = 1000;
 const REPEAT_MAX_LENGTH = 1024;
 
 /** The inputs of `value` (parsed from `key`) at `prefix.name` (or `prefix`), from the cache when seen before. */
-function collectRepeating(c: Collector, source: InputSource, prefix: string, name: string | undefined, key: string, value: unknown): void {
+function collectRepeating(c: InputCollector, source: InputSource, prefix: string, name: string | undefined, key: string, value: unknown): void {
   const group = name ?? prefix;
   let byKey = repeatCache.get(group);
   let cached = byKey?.get(key);
   if (cached === undefined) {
-    const own = new Collector(c.limits);
+    const own = new InputCollector(c.limits);
     walk(own, source, name === undefined ? prefix : `${prefix}.${name}`, value, 1, undefined);
     cached = own.out;
     if (repeatCacheSize >= REPEAT_CACHE_SIZE) {
@@ -141,18 +167,15 @@ export function collectInputs(
   parts: readonly InputPart[],
   limits: InputLimits = DEFAULT_LIMITS,
 ): UserInput[] {
-  const c = new Collector(limits);
-  const reuse = limits === DEFAULT_LIMITS;
+  const c = new InputCollector(limits);
   for (const part of parts) {
-    if (part.pairs !== undefined) collectPairs(c, part.source, part.prefix, part.pairs);
-    else if (part.source === 'headers') collectHeaders(c, part.value, reuse);
-    else if (reuse && part.repeatKey !== undefined && part.repeatKey.length <= REPEAT_MAX_LENGTH) collectRepeating(c, part.source, part.prefix, undefined, part.repeatKey, part.value);
-    else walk(c, part.source, part.prefix, part.value, 0, undefined);
+    if (part.pairs !== undefined) c.pairs(part.source, part.prefix, part.pairs);
+    else c.part(part.source, part.prefix, part.value, part.repeatKey);
   }
   return c.out;
 }
 
-function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
+function collectHeaders(c: InputCollector, headers: unknown, reuse: boolean): void {
   if (headers === null || typeof headers !== 'object') return;
   const h = headers as Record<string, unknown>;
   for (const name of Object.keys(h)) {
@@ -163,7 +186,7 @@ function collectHeaders(c: Collector, headers: unknown, reuse: boolean): void {
   }
 }
 
-function collectPairs(c: Collector, source: InputSource, prefix: string, pairs: readonly string[]): void {
+function collectPairs(c: InputCollector, source: InputSource, prefix: string, pairs: readonly string[]): void {
   for (let i = 0; i < pairs.length && !c.full; i += 2) {
     const key = pairs[i]!;
     const path = `${prefix}.${key}`;
@@ -172,11 +195,11 @@ function collectPairs(c: Collector, source: InputSource, prefix: string, pairs: 
   }
 }
 
-function walkString(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
+function walkString(c: InputCollector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
   if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
 }
 
-function walk(c: Collector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
+function walk(c: InputCollector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
   if (c.full || depth > c.limits.maxDepth) return;
   if (typeof value === 'string') {
     walkString(c, source, path, value, depth, transform);
@@ -219,7 +242,7 @@ export function isPlainText(text: string, slash = false): boolean {
 
 // ---- decoded forms -------------------------------------------------------
 
-function decodeForms(c: Collector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
+function decodeForms(c: InputCollector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
   // Short words and numbers (most values) decode to nothing: no encoding is shorter than 8 characters of [A-Za-z0-9_-].
   if (value.length < 4 || depth >= c.limits.maxDepth || (value.length < 8 && isPlainText(value))) return;
   const next = depth + 1;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectInputs, isPlainText, objectInputs } from './inputs.js';
+import { InputCollector, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
 import { unwrapped } from '../hooks/wrap.js';
@@ -127,12 +127,16 @@ export class RequestContext {
    * the framework (Express 5 parses again on every `req.query`). Bracket keys
    * (`a[b]=c`) nest differently per parser: there the framework's object is used.
    */
-  private queryPart(): InputPart {
+  private collectQuery(c: InputCollector): void {
     const q = this.url.indexOf('?');
-    if (q === -1 || q === this.url.length - 1) return { source: 'query', prefix: 'query', value: this.framework?.query !== undefined ? this.query : undefined };
+    if (q === -1 || q === this.url.length - 1) {
+      if (this.framework?.query !== undefined) c.part('query', 'query', this.query);
+      return;
+    }
     const flat = flatQueryInput(this.url, q + 1);
-    if (flat === undefined) return { source: 'query', prefix: 'query', value: this.query };
-    return Array.isArray(flat) ? { source: 'query', prefix: 'query', value: undefined, pairs: flat } : { source: 'query', prefix: 'query', value: flat };
+    if (flat === undefined) c.part('query', 'query', this.query);
+    else if (Array.isArray(flat)) c.pairs('query', 'query', flat);
+    else c.part('query', 'query', flat);
   }
 
   private flatQuery(): Record<string, string | string[]> | undefined {
@@ -231,25 +235,33 @@ export class RequestContext {
     (this.extraParts ??= []).push({ source, prefix, value });
   }
 
-  private parts(body: unknown, params: unknown): InputPart[] {
-    const path = safeDecode(this.path);
+  /** Every source of input, fed straight to the collector (no part object per source). */
+  private collect(body: unknown, params: unknown): UserInput[] {
+    const c = new InputCollector();
+    this.collectQuery(c);
+    c.part('body', 'body', body);
+    c.part('params', 'params', params);
     const header = this.headers.cookie;
-    // Without the header no cookie parser has anything: req is not even asked.
-    const parsedCookies = header === undefined ? undefined : (this.req as { cookies?: unknown }).cookies;
-    // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
-    const cookieHeader = parsedCookies === undefined ? header : undefined;
-    const parts: InputPart[] = [
-      this.queryPart(),
-      { source: 'body', prefix: 'body', value: body },
-      { source: 'params', prefix: 'params', value: params },
-      { source: 'cookies', prefix: 'cookies', value: this.cookiesFrom(parsedCookies), repeatKey: cookieHeader },
-      { source: 'headers', prefix: 'headers', value: this.headers },
-      { source: 'path', prefix: 'path', value: path === '/' ? undefined : path },
-      // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
-      { source: 'path', prefix: 'path', value: pathSegments(path) },
-    ];
-    if (this.extraParts !== undefined) parts.push(...this.extraParts);
-    return parts;
+    if (header !== undefined) {
+      // Without the header no cookie parser has anything: req is not even asked.
+      const parsedCookies = (this.req as { cookies?: unknown }).cookies;
+      // Parsed by Vigil from the header (no cookie-parser): the same header as on earlier requests reuses their inputs.
+      c.part('cookies', 'cookies', this.cookiesFrom(parsedCookies), parsedCookies === undefined ? header : undefined);
+    }
+    c.part('headers', 'headers', this.headers);
+    const path = safeDecode(this.path);
+    if (path.length > 1) {
+      // Letters, digits, `-`, `_` and `/` only (most paths): no encoding to undo, no segment worth a look.
+      if (isPlainText(path, true)) c.verbatim('path', 'path', path);
+      else {
+        c.part('path', 'path', path);
+        // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.
+        c.part('path', 'path', pathSegments(path));
+      }
+    }
+    const extra = this.extraParts;
+    if (extra !== undefined) for (const part of extra) c.part(part.source, part.prefix, part.value);
+    return c.out;
   }
 
   /**
@@ -264,7 +276,7 @@ export class RequestContext {
       this.inputsKeyBody = body;
       this.inputsKeyParams = params;
       this.inputsKeyExtra = extra;
-      this.cachedInputs = collectInputs(this.parts(body, params));
+      this.cachedInputs = this.collect(body, params);
       this.cachedObjects = undefined;
     }
     return this.cachedInputs;
@@ -295,10 +307,8 @@ function expressRoute(req: IncomingMessage): string | undefined {
   return (typeof r.baseUrl === 'string' ? r.baseUrl : '') + path;
 }
 
-/** The path's segments that could carry syntax (plain words and numbers cannot); undefined when none. */
-function pathSegments(path: string): (string | undefined)[] | undefined {
-  // Plain paths (the common case) are answered without splitting.
-  if (path.length < 2 || isPlainText(path, true)) return undefined;
+/** The path's segments that could carry syntax (plain words and numbers cannot). */
+function pathSegments(path: string): (string | undefined)[] {
   return path.split('/').map((segment) => (isPlainText(segment) ? undefined : segment));
 }
 
