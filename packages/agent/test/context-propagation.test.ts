@@ -94,6 +94,28 @@ describe('request context propagation', () => {
     assert.deepEqual([...new Set(out.value)], ['ctx-body']);
   });
 
+  it("runs the app's own 'end' listener in its request when Node listens on 'end' too", async () => {
+    // Answered before the body is read: Node's server then adds its own 'end'
+    // listener (clearIncoming), which Vigil leaves in the connection's context;
+    // a listener of the app's beside it must still see its request.
+    const seen = new Promise<unknown>((resolve) => {
+      const own = createServer((req, res) => {
+        res.on('finish', () => {
+          req.on('end', () => resolve([req.listenerCount('end'), currentRequestId()]));
+          req.resume();
+        });
+        res.end('ok');
+      });
+      own.listen(0, '127.0.0.1', () => {
+        const port = (own.address() as { port: number }).port;
+        void fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'x'.repeat(200_000), headers: { 'x-request-id': 'ctx-late-end' } })
+          .then((res) => res.text())
+          .finally(() => own.close());
+      });
+    });
+    assert.deepEqual(await seen, [2, 'ctx-late-end']);
+  });
+
   it('keeps each request its own inside a saturated pg pool (callback waiters)', async () => {
     const url = process.env.VIGIL_TEST_PG_URL;
     assert.ok(url, 'VIGIL_TEST_PG_URL is not set: npm test starts PostgreSQL');

@@ -84,7 +84,7 @@ function bindRequestEvents(): void {
       // the rest ('resume', 'pause', 'pipe' …) pass untouched, without a read of `this`.
       // eslint-disable-next-line prefer-rest-params
       if (!isBodyEvent(event)) return original.apply(this, arguments as unknown as unknown[]);
-      const listened = listenerCount.call(this, event) > 0;
+      const listened = appListens(this, event);
       // Nobody listens and no body is being copied (the 'end' and 'close' of most GETs): nothing here can need its request.
       // eslint-disable-next-line prefer-rest-params
       if (!listened && (!copyingBodies() || (event !== 'data' && event !== 'end'))) return original.apply(this, arguments as unknown as unknown[]);
@@ -105,11 +105,24 @@ function bindRequestEvents(): void {
 }
 
 /** The events that carry a request's body handling: compared directly (interned strings), cheaper than a Set lookup. */
-function isBodyEvent(event: string | symbol): boolean {
+function isBodyEvent(event: string | symbol): event is string {
   return event === 'data' || event === 'end' || event === 'readable' || event === 'error' || event === 'close' || event === 'aborted';
 }
 // From the prototype once: `req.listenerCount` is a slow lookup on request objects whose prototype a framework replaced.
 const listenerCount = EventEmitter.prototype.listenerCount;
+
+/**
+ * Whether anything but Node itself listens for `event`. When a response ends
+ * before its request was read to the end (most GETs), Node's http server adds
+ * its own `clearIncoming` on 'end'; running that in the request's context
+ * would cost a context switch per request and serve no one.
+ */
+function appListens(req: IncomingMessage, event: string): boolean {
+  const count = listenerCount.call(req, event);
+  if (count !== 1 || event !== 'end') return count > 0;
+  const only = (req as unknown as { _events?: Record<string, unknown> })._events?.end;
+  return typeof only !== 'function' || only.name !== 'clearIncoming';
+}
 
 function applyEmit(original: AnyFunction, target: IncomingMessage, args: IArguments): unknown {
   return original.apply(target, args as unknown as unknown[]);
