@@ -1,4 +1,4 @@
-import { globToRegExp } from '../policy/policy.js';
+import { globToRegExp, hasBehaviorRules } from '../policy/policy.js';
 import type { Policy } from '../policy/policy.js';
 import type { BehaviorPolicy, CountThreshold } from '../policy/schema.js';
 import { DEFAULT_PATTERN_OPTIONS } from '../detectors/patterns/index.js';
@@ -117,7 +117,7 @@ export function compileBehavior(policy: Policy, env: NodeJS.ProcessEnv = process
   const wave = enabled && b.attackWave !== false ? (typeof b.attackWave === 'object' ? b.attackWave : {}) : undefined;
   const rate = enabled && b.errorRate !== false ? (typeof b.errorRate === 'object' ? b.errorRate : {}) : undefined;
   const config: BehaviorConfig = {
-    active: enabled || patterns !== undefined || userDeny.size > 0,
+    active: hasBehaviorRules(file),
     profiles: enabled,
     patterns,
     userDeny,

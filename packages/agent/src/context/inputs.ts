@@ -79,11 +79,6 @@ export class InputCollector {
     else walk(this, source, prefix, value, 0, undefined);
   }
 
-  /** A string taken as it is, without decoded forms: text that can carry no encoding (`/products/42`). */
-  verbatim(source: InputSource, path: string, value: string): void {
-    this.add(source, path, value);
-  }
-
   /** A flat query string as alternating keys and values (`['q', 'lamp']`). */
   pairs(source: InputSource, prefix: string, pairs: readonly string[]): void {
     collectPairs(this, source, prefix, pairs);
@@ -153,14 +148,11 @@ function collectRepeating(c: InputCollector, source: InputSource, prefix: string
   for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
 
-/** One source of input: `repeatKey` (the raw text it was parsed from) lets a value seen before reuse its inputs. */
+/** One source of input (GraphQL variables, a body the behaviour layer scans …). */
 export interface InputPart {
   source: InputSource;
   prefix: string;
   value: unknown;
-  repeatKey?: string;
-  /** A flat query string as alternating keys and values (`['q', 'lamp']`), taken without building an object. */
-  pairs?: readonly string[];
 }
 
 export function collectInputs(
@@ -168,10 +160,7 @@ export function collectInputs(
   limits: InputLimits = DEFAULT_LIMITS,
 ): UserInput[] {
   const c = new InputCollector(limits);
-  for (const part of parts) {
-    if (part.pairs !== undefined) c.pairs(part.source, part.prefix, part.pairs);
-    else c.part(part.source, part.prefix, part.value, part.repeatKey);
-  }
+  for (const part of parts) c.part(part.source, part.prefix, part.value);
   return c.out;
 }
 

@@ -251,8 +251,9 @@ export class RequestContext {
     c.part('headers', 'headers', this.headers);
     const path = safeDecode(this.path);
     if (path.length > 1) {
-      // Letters, digits, `-`, `_` and `/` only (most paths): no encoding to undo, no segment worth a look.
-      if (isPlainText(path, true)) c.verbatim('path', 'path', path);
+      // Letters, digits, `-`, `_` and `/` only (most paths): no encoding to undo, no segment worth a look;
+      // taken as it is, without decoded forms.
+      if (isPlainText(path, true)) c.add('path', 'path', path);
       else {
         c.part('path', 'path', path);
         // Segments, for apps that route themselves (no framework params): `path.1` of /products/1%20OR%201=1.

@@ -38,6 +38,11 @@ interface CompiledEntry {
 }
 
 /** The policy in force, compiled for fast decisions. Immutable: a reload builds a new one. */
+/** Whether a policy has rules for the behaviour layer: `behavior` (limits, scanner profiles), pattern sensors, denied users. */
+export function hasBehaviorRules(file: PolicyFile): boolean {
+  return file.behavior !== undefined || file.sensors?.patterns === true || (file.users?.deny?.length ?? 0) > 0;
+}
+
 export class Policy {
   readonly mode: Mode;
   readonly blockThreshold: ThreatLevel;
@@ -69,7 +74,7 @@ export class Policy {
     this.trustedProxies = new IpMatcher([...(file.trustedProxies ?? []), ...(overrides.trustedProxies ?? [])]);
     this.ipAllow = new IpMatcher(file.ipLists?.allow);
     this.ipDeny = new IpMatcher(file.ipLists?.deny);
-    this.requestRules = this.ipAllow.size > 0 || this.ipDeny.size > 0 || file.behavior !== undefined || file.sensors?.patterns === true || (file.users?.deny?.length ?? 0) > 0;
+    this.requestRules = this.ipAllow.size > 0 || this.ipDeny.size > 0 || hasBehaviorRules(file);
     this.maxPayloadLogSize = file.maxPayloadLogSize ?? 1024;
     this.enableStackTraces = file.enableStackTraces ?? false;
     this.responseHeaders = file.responseHeaders ?? {};
