@@ -96,6 +96,7 @@ async function throughput(app, path, setups, seconds, rounds) {
       try {
         await load(running.url + path, 1); // warm-up
         rates[i].push(await load(running.url + path, seconds));
+        if (process.env.BENCH_VERBOSE) console.error(`round ${r + 1} ${label}: ${rates[i].at(-1).toFixed(0)} req/s`);
       } finally {
         running.stop();
       }

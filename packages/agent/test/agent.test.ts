@@ -103,6 +103,39 @@ describe('agent', () => {
     }
   });
 
+  it('fails open when preparing an outbound request fails inside Vigil, and counts it', async () => {
+    // A target only the app's own read of the options can make sense of: Vigil
+    // reads `hostname` first and gets an error (standing in for a bug of its own);
+    // the app's request must still go out, unchecked, and the error be counted.
+    const upstream = createServer((_req, res) => res.end('upstream'));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as { port: number }).port;
+    try {
+      handler = (_req, res) => {
+        let reads = 0;
+        const options = {
+          get hostname() {
+            if (reads++ === 0) throw new Error('first read fails');
+            return '127.0.0.1';
+          },
+          port,
+          path: '/',
+        };
+        http.get(options, (up) => {
+          let body = '';
+          up.on('data', (c: Buffer) => (body += c.toString()));
+          up.on('end', () => res.end(body));
+        });
+      };
+      const res = await fetch(`${base}/`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'upstream');
+      assert.match(await getMetrics(), /rasp_internal_errors_total\{component="sink.outbound"\} [1-9]/);
+    } finally {
+      upstream.close();
+    }
+  });
+
   it('puts the user set with setUser on events, and counts events in metrics', async () => {
     handler = (req) => {
       setUser(req, { id: 'u-42', name: 'Ann' });

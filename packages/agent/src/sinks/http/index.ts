@@ -37,20 +37,17 @@ export const outboundSink: BuiltinPatcher = {
         wrapMethod(mod, method, (original) =>
           function outboundRequest(this: unknown, ...args: unknown[]) {
             const a = agentFor('outbound');
-            if (a !== undefined) {
-              const target = targetOf(args, label);
-              if (target !== undefined) {
-                a.inspect(ref, { kind: 'outbound', hostname: target.hostname, port: target.port, url: target.url });
-                const taint = taintOf(target.hostname);
-                if (taint !== undefined) {
-                  if (ssrfDetector().parseIpLiteral(target.hostname) === null) args = withCheckedLookup(a, ref, args, target.hostname);
-                  const req: unknown = original.apply(this, args);
-                  watchClientRequest(req, taint, target.url ?? `${label}://${target.hostname}/`);
-                  return req;
-                }
-              }
-            }
-            return original.apply(this, args);
+            if (a === undefined) return original.apply(this, args);
+            const target = failOpen(a, () => targetOf(args, label));
+            if (target === undefined) return original.apply(this, args);
+            // Throws only to block; its own failures are counted inside.
+            a.inspect(ref, { kind: 'outbound', hostname: target.hostname, port: target.port, url: target.url });
+            const taint = failOpen(a, () => taintOf(target.hostname));
+            if (taint === undefined) return original.apply(this, args);
+            const checked = failOpen(a, () => (ssrfDetector().parseIpLiteral(target.hostname) === null ? withCheckedLookup(a, ref, args, target.hostname) : args)) ?? args;
+            const req: unknown = original.apply(this, checked);
+            failOpen(a, () => watchClientRequest(req, taint, target.url ?? `${label}://${target.hostname}/`));
+            return req;
           },
         );
       }
@@ -89,6 +86,16 @@ export const outboundSink: BuiltinPatcher = {
     });
   },
 };
+
+/** Vigil's own preparation around the app's call: an error in it is counted and the call goes on unchecked, never thrown at the app. */
+function failOpen<T>(agent: Agent, step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (err) {
+    agent.guard.report('sink.outbound', err);
+    return undefined;
+  }
+}
 
 interface Target {
   hostname: string;
