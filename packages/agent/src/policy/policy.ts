@@ -37,12 +37,12 @@ interface CompiledEntry {
   input?: RegExp;
 }
 
-/** The policy in force, compiled for fast decisions. Immutable: a reload builds a new one. */
 /** Whether a policy has rules for the behaviour layer: `behavior` (limits, scanner profiles), pattern sensors, denied users. */
 export function hasBehaviorRules(file: PolicyFile): boolean {
   return file.behavior !== undefined || file.sensors?.patterns === true || (file.users?.deny?.length ?? 0) > 0;
 }
 
+/** The policy in force, compiled for fast decisions. Immutable: a reload builds a new one. */
 export class Policy {
   readonly mode: Mode;
   readonly blockThreshold: ThreatLevel;
