@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { EventEmitter } from 'node:events';
+import { AsyncResource } from 'node:async_hooks';
+import { connect } from 'node:net';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs';
 import { start, currentRequestId } from '../src/index.js';
+import { attachedCount } from '../src/context/request-context.js';
 
 start({ mode: 'monitor', logLevel: 'silent' });
 // Drivers load after Vigil, as in an app started with --require.
@@ -114,6 +117,61 @@ describe('request context propagation', () => {
       });
     });
     assert.deepEqual(await seen, [2, 'ctx-late-end']);
+  });
+
+  it('runs a request listener added outside any request in the request it listens to', async () => {
+    // Added from an async scope opened before any request: no context to inherit
+    // at registration, so Vigil finds the request's own.
+    const outside = new AsyncResource('outside-any-request');
+    handler = (req) =>
+      new Promise((resolve) => {
+        outside.runInAsyncScope(() => {
+          assert.equal(currentRequestId(), undefined);
+          const seen: unknown[] = [];
+          req.on('data', () => seen.push(currentRequestId()));
+          req.on('end', () => resolve([...new Set([...seen, currentRequestId()])]));
+        });
+      });
+    const res = await fetch(`${base}/`, { method: 'POST', body: 'x'.repeat(50_000), headers: { 'x-request-id': 'ctx-outside' } });
+    assert.deepEqual(((await res.json()) as { value: unknown }).value, ['ctx-outside']);
+  });
+
+  it("runs a request 'close' listener in its request after the response has closed", async () => {
+    const closed = new Promise<unknown>((resolve) => {
+      handler = async (req) => {
+        req.on('close', () => resolve(currentRequestId()));
+        return 'answered';
+      };
+    });
+    assert.equal((await call('ctx-close')).value, 'answered');
+    assert.equal(await closed, 'ctx-close');
+  });
+
+  it('keeps no request or response once it is served, read or not, listened to or not', async () => {
+    handler = async (req) => {
+      const mode = req.headers['x-mode'];
+      if (mode === 'read') await new Promise((resolve) => req.on('data', () => undefined).on('end', resolve));
+      if (mode === 'close') req.on('close', () => undefined);
+      return mode;
+    };
+    const modes = ['read', 'unread', 'close'];
+    for (let i = 0; i < 30; i++) {
+      const mode = modes[i % modes.length]!;
+      const res = await fetch(`${base}/`, { method: 'POST', body: 'y'.repeat(i * 997), headers: { 'x-mode': mode } });
+      assert.equal(res.status, 200);
+      await res.text();
+    }
+    // A client that gives up mid-body: its request is aborted, never answered.
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(base).port), '127.0.0.1', () => {
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nX-Mode: read\r\nContent-Length: 100000\r\n\r\n' + 'z'.repeat(10_000));
+        setTimeout(() => socket.destroy(), 30);
+      });
+      socket.on('close', () => resolve());
+    });
+    // Closing events run after the client has its answer: give them their turn.
+    for (let i = 0; i < 20 && attachedCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(attachedCount(), 0);
   });
 
   it('keeps each request its own inside a saturated pg pool (callback waiters)', async () => {

@@ -5,7 +5,6 @@ import { InputCollector, isPlainText, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
 import { unwrapped } from '../hooks/wrap.js';
-import { kContext } from '../core/symbols.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 
@@ -43,7 +42,6 @@ export interface FrameworkView {
 export class RequestContext {
   readonly method: string;
   readonly url: string;
-  readonly startedAt: number;
   /**
    * Read once, when the request arrives. Frameworks such as Express give every
    * request object its own hidden class afterwards, which makes each later
@@ -56,6 +54,8 @@ export class RequestContext {
   framework: FrameworkView | undefined;
   /** Set once Vigil has answered this request with a block. */
   blocked = false;
+  /** The app listens to this request's stream events (the http source runs them inside this context). */
+  appListening = false;
   /** The input list last added to the recent-inputs ring (second-order checks). */
   remembered: readonly UserInput[] | undefined;
   /** Route pattern set explicitly by a framework source. */
@@ -83,7 +83,6 @@ export class RequestContext {
     const length = this.headers['content-length'];
     // A context made in code (withContext: a queue consumer's message) has no wire to judge by.
     this.hasBody = res === undefined || (length !== undefined && length !== '0') || this.headers['transfer-encoding'] !== undefined;
-    this.startedAt = Date.now();
   }
 
   /** The client's `X-Request-Id` when it is a sane token, else a fresh UUID; made only when an event or block needs it. */
@@ -455,20 +454,34 @@ export function copyingBodies(): boolean {
 }
 
 /**
- * Attaches a served request's context to its IncomingMessage and ServerResponse,
- * while they still have Node's own shapes (frameworks reshape them later, and
- * then every property read on them is slow: one read finds the context). A
- * plain field: defineProperty costs a slow path per request, and a WeakMap of
- * every request burdens each young-generation GC.
+ * The context of each request an http server is serving, by its
+ * IncomingMessage and by its ServerResponse: set at 'request', dropped when the
+ * response closes (the request's own entry when its stream closes, if the app
+ * listens to it). A Map, not a field on req and res: a field added to every
+ * request is copied into each of the hidden classes frameworks give requests
+ * later (Express 5 on Node 20 makes one per request; ~2 K instructions a
+ * request), and a WeakMap of every request burdens each young-generation GC.
  */
-export function attachContext(req: IncomingMessage, ctx: RequestContext, res?: ServerResponse): void {
-  (req as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
-  if (res !== undefined) (res as unknown as Record<symbol, RequestContext>)[kContext] = ctx;
+const served = new Map<object, RequestContext>();
+
+export function attachContext(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+  served.set(req, ctx);
+  served.set(res, ctx);
 }
 
-/** The context the http source attached to this IncomingMessage or ServerResponse, if it is one it served. */
+/** The context the http source attached to this IncomingMessage or ServerResponse, while it is being served. */
 export function attachedContext(reqOrRes: unknown): RequestContext | undefined {
-  return reqOrRes !== null && typeof reqOrRes === 'object' ? (reqOrRes as Record<symbol, RequestContext | undefined>)[kContext] : undefined;
+  return reqOrRes !== null && typeof reqOrRes === 'object' ? served.get(reqOrRes) : undefined;
+}
+
+/** Forgets one side of a served request (its response closed, or its stream did). */
+export function detachContext(reqOrRes: object): void {
+  served.delete(reqOrRes);
+}
+
+/** How many requests and responses have a context attached (tests: nothing may stay behind). */
+export function attachedCount(): number {
+  return served.size;
 }
 
 export function currentContext(): RequestContext | undefined {

@@ -8,8 +8,6 @@ export const kAgent = Symbol.for('vigil.agent');
 export const kOriginal = Symbol.for('vigil.original');
 /** Marks an object (module exports, prototype) as already patched by a given spec. */
 export const kPatched = Symbol.for('vigil.patched');
-/** The RequestContext attached to a served IncomingMessage and its ServerResponse. */
-export const kContext = Symbol.for('vigil.context');
 /** Marks a ServerResponse that Vigil answered with a block. */
 export const kBlockedResponse = Symbol.for('vigil.blockedResponse');
 /** Identifies VigilBlockedError across copies of the package. */

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { IncomingMessage } from 'node:http';
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
-import { RequestContext, attachContext, attachedContext, copyingBodies, requestStorage } from '../../context/request-context.js';
+import { RequestContext, attachContext, attachedContext, copyingBodies, detachContext, requestStorage } from '../../context/request-context.js';
 import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { AnyFunction } from '../../hooks/wrap.js';
@@ -25,6 +24,9 @@ export const httpSource: BuiltinPatcher = {
     const onResponseClose = function (this: ServerResponse): void {
       const ctx = attachedContext(this);
       if (ctx === undefined) return;
+      detachContext(this);
+      // A request the app listens to keeps its entry until its own stream closes (its events may come later).
+      if (!ctx.appListening) detachContext(ctx.req);
       ctx.closed();
       agent.prototypeGuard.check(ctx);
       if (agent.requestRules && agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
@@ -39,8 +41,8 @@ export const httpSource: BuiltinPatcher = {
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
-            attachContext(req, ctx, res);
             res.on('close', onResponseClose);
+            attachContext(req, res, ctx);
             const kind = streamBodyKind(req);
             if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
           } catch (err) {
@@ -60,7 +62,7 @@ export const httpSource: BuiltinPatcher = {
         },
       );
     }
-    bindRequestEvents();
+    bindRequestEvents(agent);
   },
 };
 
@@ -71,23 +73,40 @@ function emitRequest(original: AnyFunction, server: unknown, req: IncomingMessag
 /**
  * Body chunks arrive from the connection's socket, whose async context is the
  * connection's, not the request's: a handler reading `req.on('data')` /
- * `req.on('end')` itself would lose its request. A served request's own
- * events are emitted inside its context; while the app reads a body no
- * framework leaves parsed on req, a copy of the chunks is kept, without
- * consuming them. Patched once on the prototype, so no request pays for a
- * closure; messages that are no served request (client responses) pass through.
+ * `req.on('end')` itself would lose its request. The stream events of a served
+ * request the app listens to are emitted inside its context; while the app
+ * reads a body no framework leaves parsed on req, a copy of the chunks is
+ * kept, without consuming them. Patched once on the prototype, so no request
+ * pays for a closure; messages that are no served request (client responses)
+ * pass through.
+ *
+ * Which requests the app listens to is noted when it adds a listener, not
+ * looked up at each event: a read of a request a framework has reshaped is a
+ * slow lookup, and most requests (a GET nobody reads) emit their events with
+ * no app listener at all.
  */
-function bindRequestEvents(): void {
+function bindRequestEvents(agent: Agent): void {
+  for (const method of ['on', 'addListener', 'prependListener'] as const) {
+    wrapMethod(IncomingMessage.prototype, method, (original) =>
+      function addRequestListener(this: IncomingMessage, event: string | symbol, listener: unknown) {
+        try {
+          noteAppListener(this, event, listener);
+        } catch (err) {
+          agent.guard.report('source.http', err);
+        }
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as unknown[]);
+      },
+    );
+  }
   wrapMethod(IncomingMessage.prototype, 'emit', (original) =>
     function emitInRequestContext(this: IncomingMessage, event: string | symbol) {
-      // Only the stream's data and end-of-life events carry the app's body handling;
-      // the rest ('resume', 'pause', 'pipe' …) pass untouched, without a read of `this`.
-      // eslint-disable-next-line prefer-rest-params
-      if (!isBodyEvent(event)) return original.apply(this, arguments as unknown as unknown[]);
-      const listened = appListens(this, event);
-      // Nobody listens and no body is being copied (the 'end' and 'close' of most GETs): nothing here can need its request.
-      // eslint-disable-next-line prefer-rest-params
-      if (!listened && (!copyingBodies() || (event !== 'data' && event !== 'end'))) return original.apply(this, arguments as unknown as unknown[]);
+      // Only stream events carry the app's body handling ('pause', 'pipe' … pass untouched),
+      // and only while some request is listened to or copied is there anything to look up.
+      if (!isBodyEvent(event) || (requestsListened === 0 && (!copyingBodies() || (event !== 'data' && event !== 'end')))) {
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as unknown[]);
+      }
       const ctx = attachedContext(this);
       // eslint-disable-next-line prefer-rest-params
       if (ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
@@ -96,32 +115,51 @@ function bindRequestEvents(): void {
         if (event === 'data') ctx.bodyChunk(arguments[1]);
         else if (event === 'end') ctx.bodyEnd();
       }
-      // eslint-disable-next-line prefer-rest-params
-      if (!listened || requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
-      // eslint-disable-next-line prefer-rest-params
-      return requestStorage.run(ctx, applyEmit, original, this, arguments);
+      if (!ctx.appListening) {
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as unknown[]);
+      }
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        if (requestStorage.getStore() === ctx) return original.apply(this, arguments as unknown as unknown[]);
+        // eslint-disable-next-line prefer-rest-params
+        return requestStorage.run(ctx, applyEmit, original, this, arguments);
+      } finally {
+        // 'close' is a stream's last event.
+        if (event === 'close') stopListening(ctx);
+      }
     },
   );
+}
+
+/** Served requests in flight whose stream events the app listens to. */
+let requestsListened = 0;
+
+/** A listener added to a request's stream event, by anyone but Node itself, makes that request's events run in its context. */
+function noteAppListener(req: IncomingMessage, event: string | symbol, listener: unknown): void {
+  if (!isBodyEvent(event) || typeof listener !== 'function') return;
+  // When a response ends before its request was read, Node's http server adds
+  // its own 'end' listener; running it in context would serve no one.
+  if (event === 'end' && listener.name === 'clearIncoming') return;
+  // Most listeners are added inside their own request's context: found without a read of the request.
+  let ctx = requestStorage.getStore();
+  if (ctx === undefined || ctx.req !== req) ctx = attachedContext(req);
+  if (ctx === undefined || ctx.appListening) return;
+  ctx.appListening = true;
+  requestsListened++;
+}
+
+/** The request's stream closed: its events are over, and once its response has closed too, its entry goes. */
+function stopListening(ctx: RequestContext): void {
+  if (!ctx.appListening) return;
+  ctx.appListening = false;
+  requestsListened--;
+  if (ctx.res === undefined || attachedContext(ctx.res) !== ctx) detachContext(ctx.req);
 }
 
 /** The events that carry a request's body handling: compared directly (interned strings), cheaper than a Set lookup. */
 function isBodyEvent(event: string | symbol): event is string {
   return event === 'data' || event === 'end' || event === 'readable' || event === 'error' || event === 'close' || event === 'aborted';
-}
-// From the prototype once: `req.listenerCount` is a slow lookup on request objects whose prototype a framework replaced.
-const listenerCount = EventEmitter.prototype.listenerCount;
-
-/**
- * Whether anything but Node itself listens for `event`. When a response ends
- * before its request was read to the end (most GETs), Node's http server adds
- * its own `clearIncoming` on 'end'; running that in the request's context
- * would cost a context switch per request and serve no one.
- */
-function appListens(req: IncomingMessage, event: string): boolean {
-  const count = listenerCount.call(req, event);
-  if (count !== 1 || event !== 'end') return count > 0;
-  const only = (req as unknown as { _events?: Record<string, unknown> })._events?.end;
-  return typeof only !== 'function' || only.name !== 'clearIncoming';
 }
 
 function applyEmit(original: AnyFunction, target: IncomingMessage, args: IArguments): unknown {
