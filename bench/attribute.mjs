@@ -12,7 +12,7 @@
 // Needs valgrind. Takes minutes. Leaves nothing behind.
 import { readFileSync, rmSync } from 'node:fs';
 import { appUnderTest } from './lib.mjs';
-import { codeMap, isCompilation, isGarbageCollection, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
+import { closingGcExcluded, codeMap, isCompilation, isGarbageCollection, requireValgrind, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 8000);
@@ -23,9 +23,10 @@ requireValgrind('attribution');
 
 /** Self instructions per request by function name, for one setup. */
 async function profile(setup) {
-  const { text, requests, pid } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, extraNodeArgs: ['--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null'] });
+  const dumps = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, extraNodeArgs: ['--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null'] });
+  const { requests, pid } = dumps;
   const perfMap = `/tmp/perf-${pid}.map`;
-  const self = selfCosts(text, codeMap(readFileSync(perfMap, 'utf8')));
+  const { self } = closingGcExcluded(dumps, codeMap(readFileSync(perfMap, 'utf8')));
   rmSync(perfMap, { force: true });
   for (const [name, cost] of self) self.set(name, cost / requests);
   return self;

@@ -25,8 +25,9 @@ const REWARM = 3000;
  * and GC work is counted in the same thread: `warmup` requests, a full GC, REWARM
  * requests on fresh connections, the counters zeroed, `measured` more requests on
  * those connections and a full GC counted (see
- * gc-on-signal.cjs). Returns callgrind's dump, the number of requests counted
- * and the process id (V8's perf map is named after it).
+ * gc-on-signal.cjs), then the same full GC once more, counted apart. Returns
+ * callgrind's two dumps (the window, the idle GC), the number of requests
+ * counted and the process id (V8's perf map is named after it).
  */
 export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env], { warmup, measured, requests, extraNodeArgs = [] }) {
   const out = mkdtempSync(join(tmpdir(), 'vigil-cg-'));
@@ -48,12 +49,36 @@ export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env
   const res = await run;
   await fullGc(child);
   execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
+  // The same pair of full GCs again, with nothing new to collect: what marking the
+  // live heap costs. Subtracted from the window (see closingGcExcluded).
+  await fullGc(child);
+  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
   child.kill('SIGKILL');
   await exited;
-  const dump = readdirSync(out).find((f) => f !== 'cg.out') ?? 'cg.out';
-  const text = readFileSync(join(out, dump), 'utf8');
+  // Dumps are numbered in order (cg.out.1, cg.out.2).
+  const dumps = readdirSync(out).filter((f) => f !== 'cg.out').sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+  const [text, idleText] = dumps.map((f) => readFileSync(join(out, f), 'utf8'));
   rmSync(out, { recursive: true, force: true });
-  return { text, requests: res.requests.total - REWARM, pid: child.pid };
+  return { text, idleText, requests: res.requests.total - REWARM, pid: child.pid };
+}
+
+/** The instructions a callgrind dump counted in all. */
+export function totalOf(text) {
+  return Number((/^totals: (\d+)/m.exec(text) ?? /^summary: (\d+)/m.exec(text))?.[1]);
+}
+
+/**
+ * The window's count without what its closing full GCs spend marking the live
+ * heap (the idle pair's count subtracted, in total and per function). Two full
+ * GCs end every window, however many requests it holds: left in, they charge
+ * each request 1/N of marking everything the app and agent keep alive, a cost
+ * that depends on the window's length, not on the requests. Sweeping what the
+ * requests left behind stays counted.
+ */
+export function closingGcExcluded({ text, idleText }, lookup) {
+  const self = selfCosts(text, lookup);
+  for (const [name, cost] of selfCosts(idleText, lookup)) self.set(name, (self.get(name) ?? 0) - cost);
+  return { total: totalOf(text) - totalOf(idleText), self };
 }
 
 /** Asks the app for a full GC (gc-on-signal.cjs) and waits until it reports it done. */

@@ -10,7 +10,9 @@
 // server that runs for hours does not pay it per request. Parsing stays
 // counted. The window starts and ends with a forced full GC (gc-on-signal.cjs),
 // so each setup pays for the garbage its own requests made, no more and no
-// less. A third column leaves out GC too, to show how much of a difference is GC.
+// less; what the closing GC spends marking the live heap (measured by the same
+// GC run again right after) is taken out, since it is paid once per window, not
+// per request. A third column leaves out GC too, to show how much of a difference is GC.
 //
 // Usage: node bench/instructions.mjs [app-dir] [path]
 //   BENCH_WARMUP (10000) requests let the JIT settle; BENCH_MEASURED (10000) are counted.
@@ -19,7 +21,7 @@
 //   BENCH_ZEN=1 adds Zen by Aikido.
 // Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
 import { appUnderTest } from './lib.mjs';
-import { isCompilation, isGarbageCollection, requireValgrind, selfCosts, underCallgrind } from './callgrind.mjs';
+import { closingGcExcluded, isCompilation, isGarbageCollection, requireValgrind, underCallgrind } from './callgrind.mjs';
 
 const { dir, path, entry, setups } = appUnderTest();
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10000);
@@ -35,11 +37,12 @@ function requests(base) {
 }
 
 async function instructionsPerRequest(setup) {
-  const { text, requests: counted } = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, requests: requests(path) });
-  const total = Number((/^totals: (\d+)/m.exec(text) ?? /^summary: (\d+)/m.exec(text))?.[1]);
+  const dumps = await underCallgrind({ dir, entry, path }, setup, { warmup: WARMUP, measured: MEASURED, requests: requests(path) });
+  const counted = dumps.requests;
+  const { total, self } = closingGcExcluded(dumps);
   let compiling = 0;
   let collecting = 0;
-  for (const [name, cost] of selfCosts(text)) {
+  for (const [name, cost] of self) {
     if (isCompilation(name)) compiling += cost;
     else if (isGarbageCollection(name)) collecting += cost;
   }

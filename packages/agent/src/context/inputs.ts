@@ -185,7 +185,12 @@ function collectPairs(c: InputCollector, source: InputSource, prefix: string, pa
 }
 
 function walkString(c: InputCollector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
-  if (c.add(source, path, value, transform)) decodeForms(c, source, path, value, depth, transform);
+  if (c.add(source, path, value, transform) && mayBeEncoded(value)) decodeForms(c, source, path, value, depth, transform);
+}
+
+/** Short words and numbers (most values) decode to nothing: no encoding is shorter than 8 characters of [A-Za-z0-9_-]. */
+function mayBeEncoded(value: string): boolean {
+  return value.length >= 8 || (value.length >= 4 && !isPlainText(value));
 }
 
 function walk(c: InputCollector, source: InputSource, path: string, value: unknown, depth: number, transform: string | undefined): void {
@@ -232,8 +237,7 @@ export function isPlainText(text: string, slash = false): boolean {
 // ---- decoded forms -------------------------------------------------------
 
 function decodeForms(c: InputCollector, source: InputSource, path: string, value: string, depth: number, transform: string | undefined): void {
-  // Short words and numbers (most values) decode to nothing: no encoding is shorter than 8 characters of [A-Za-z0-9_-].
-  if (value.length < 4 || depth >= c.limits.maxDepth || (value.length < 8 && isPlainText(value))) return;
+  if (depth >= c.limits.maxDepth) return;
   const next = depth + 1;
   const marks = encodingMarks(value);
 
