@@ -30,23 +30,16 @@ export class PrototypeGuard {
     return failed;
   }
 
-  /**
-   * Cheap enough for every request end (a few nanoseconds, nothing read from
-   * the request): pollution by assignment is an enumerable own property.
-   */
-  polluted(): boolean {
-    for (const _ in Object.prototype) return true;
-    return false;
-  }
-
-  /** Reports (and in block mode removes) what polluted Object.prototype, with the request it happened in. */
+  /** Cheap enough for every request end: pollution by assignment is an enumerable own property. */
   check(ctx: RequestContext | undefined): void {
-    if (!this.polluted()) return;
-    try {
-      this.report(ctx);
-    } catch (err) {
-      // Runs in the response's 'close' listener: a throw here would end the process.
-      this.agent.guard.report('prototype-guard', err);
+    for (const _ in Object.prototype) {
+      try {
+        this.report(ctx);
+      } catch (err) {
+        // Runs in the response's 'close' listener: a throw here would end the process.
+        this.agent.guard.report('prototype-guard', err);
+      }
+      return;
     }
   }
 
