@@ -17,6 +17,13 @@ export function requireValgrind(what) {
   }
 }
 
+/**
+ * Connections the load keeps busy (BENCH_CONNECTIONS, 10). With one, each request
+ * is served alone: the count moves less between runs (how many requests share
+ * an event-loop turn no longer depends on timing), for comparing two builds.
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
 /** Requests between the pre-window GC and the zeroing of the counters (see underCallgrind). */
 const REWARM = 3000;
 
@@ -35,7 +42,7 @@ export async function underCallgrind({ dir, entry, path }, [label, nodeArgs, env
   const gcArgs = ['--expose-gc', '--require', join(root, 'bench/gc-on-signal.cjs')];
   const { child, url } = await startApp({ dir, entry, env: {} }, label, ['--single-threaded', ...gcArgs, ...extraNodeArgs, ...nodeArgs], env, callgrind);
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const fire = (amount) => autocannon({ url: url + path, connections: 10, amount, requests });
+  const fire = (amount) => autocannon({ url: url + path, connections: CONNECTIONS, amount, requests });
   await fire(warmup);
   await fullGc(child);
   // The counted requests ride on connections that already carried REWARM requests since the GC:

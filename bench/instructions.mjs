@@ -18,6 +18,7 @@
 //   BENCH_WARMUP (10000) requests let the JIT settle; BENCH_MEASURED (10000) are counted.
 //   BENCH_FLOOR=1 adds an AsyncLocalStorage-only setup (bench/request-context-floor.cjs).
 //   BENCH_VARY=1 gives every request its own query value (no cache can help).
+//   BENCH_CONNECTIONS (10): connections the load keeps busy; 1 serves each request alone (steadier, to compare builds).
 //   BENCH_ZEN=1 adds Zen by Aikido.
 // Needs valgrind (Debian package `valgrind`). Takes minutes: the app runs ~50x slower.
 import { appUnderTest } from './lib.mjs';

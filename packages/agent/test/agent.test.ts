@@ -39,6 +39,13 @@ after(() => server.close());
 const injected = (req: IncomingMessage) => `SELECT name FROM t WHERE name = '${new URL(req.url!, 'http://x').searchParams.get('q') ?? ''}'`;
 const ATTACK = `?q=${encodeURIComponent("' OR '1'='1")}`;
 
+/** Internal errors counted inside inspect, all sink kinds together. */
+function inspectErrors(metrics: string): number {
+  let sum = 0;
+  for (const m of metrics.matchAll(/^rasp_internal_errors_total\{component="inspect\.[a-z]+"\} (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!cond()) {
@@ -101,6 +108,31 @@ describe('agent', () => {
     } finally {
       recent.detectSql = saved;
     }
+  });
+
+  it("decodes an input's JSON without inspecting its own decoding, and still inspects the app's", async () => {
+    // Collecting the inputs decodes JSON inside a value; were that decoding run
+    // through the hooked JSON.parse, the prototype check would ask for the
+    // request's inputs again while they are being collected, over and over.
+    const text = '{"__proto__":{"admin":true}}';
+    handler = (req, res) => {
+      const q = new URL(req.url!, 'http://x').searchParams.get('q') ?? '';
+      if (req.headers['x-parse'] === 'yes') JSON.parse(q);
+      res.end(JSON.stringify(db.prepare(injected(req)).all()));
+    };
+    const seen = events.length;
+    const errorsBefore = inspectErrors(await getMetrics());
+    const quiet = await fetch(`${base}/?q=${encodeURIComponent(text)}`, { headers: { 'x-request-id': 'json-decoded-by-vigil' } });
+    assert.equal(quiet.status, 200);
+    assert.deepEqual(await quiet.json(), []);
+    const parsed = await fetch(`${base}/?q=${encodeURIComponent(text)}`, { headers: { 'x-request-id': 'json-parsed-by-app', 'x-parse': 'yes' } });
+    await parsed.text();
+    const fresh = events.slice(seen);
+    assert.deepEqual(
+      fresh.map((e) => [e.requestId, e.rule]),
+      [['json-parsed-by-app', 'prototype_pollution']],
+    );
+    assert.equal(inspectErrors(await getMetrics()), errorsBefore);
   });
 
   it('fails open when preparing an outbound request fails inside Vigil, and counts it', async () => {

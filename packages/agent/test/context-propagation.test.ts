@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventEmitter } from 'node:events';
 import { AsyncResource } from 'node:async_hooks';
 import { connect } from 'node:net';
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs';
 import { start, currentRequestId } from '../src/index.js';
 import { attachedCount } from '../src/context/request-context.js';
+import { markInternalServer } from '../src/sources/http/index.js';
 
 start({ mode: 'monitor', logLevel: 'silent' });
 // Drivers load after Vigil, as in an app started with --require.
@@ -172,6 +173,25 @@ describe('request context propagation', () => {
     // Closing events run after the client has its answer: give them their turn.
     for (let i = 0; i < 20 && attachedCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(attachedCount(), 0);
+  });
+
+  it("gives no context to the requests of Vigil's own servers, and still does to the app's", async () => {
+    const seen: Record<string, boolean> = {};
+    const serve = (name: string) => (_req: IncomingMessage, res: ServerResponse) => {
+      seen[name] = currentRequestId() !== undefined;
+      res.end();
+    };
+    const own = createServer(serve('own'));
+    markInternalServer(own);
+    const app = createServer(serve('app'));
+    for (const s of [own, app]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      for (const s of [own, app]) await (await fetch(`http://127.0.0.1:${(s.address() as { port: number }).port}/`)).text();
+    } finally {
+      own.close();
+      app.close();
+    }
+    assert.deepEqual(seen, { own: false, app: true });
   });
 
   it('keeps each request its own inside a saturated pg pool (callback waiters)', async () => {

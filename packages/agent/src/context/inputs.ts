@@ -1,4 +1,5 @@
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
+import { unwrapped } from '../hooks/wrap.js';
 
 // Flattens a request's parsed input into the strings the detectors compare
 // with sink arguments, and adds the forms an app commonly decodes before use
@@ -79,9 +80,9 @@ export class InputCollector {
     else walk(this, source, prefix, value, 0, undefined);
   }
 
-  /** A flat query string as alternating keys and values (`['q', 'lamp']`). */
-  pairs(source: InputSource, prefix: string, pairs: readonly string[]): void {
-    collectPairs(this, source, prefix, pairs);
+  /** A flat query string as alternating keys and values (`['q', 'lamp']`), the first `n` strings of `pairs`. */
+  pairs(source: InputSource, prefix: string, pairs: readonly string[], n: number): void {
+    collectPairs(this, source, prefix, pairs, n);
   }
 
   add(source: InputSource, path: string, value: string, transform?: string): boolean {
@@ -175,8 +176,8 @@ function collectHeaders(c: InputCollector, headers: unknown, reuse: boolean): vo
   }
 }
 
-function collectPairs(c: InputCollector, source: InputSource, prefix: string, pairs: readonly string[]): void {
-  for (let i = 0; i < pairs.length && !c.full; i += 2) {
+function collectPairs(c: InputCollector, source: InputSource, prefix: string, pairs: readonly string[], n: number): void {
+  for (let i = 0; i < n && !c.full; i += 2) {
     const key = pairs[i]!;
     const path = `${prefix}.${key}`;
     if (!isPlainText(key)) c.add(source, path, key, 'key');
@@ -366,9 +367,16 @@ function isJsonBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
+/**
+ * The original JSON.parse: decoding an input is Vigil's own work, not an app
+ * operation for the JSON sink to inspect (which would ask for this request's
+ * inputs again while they are being collected).
+ */
+const jsonParse = unwrapped(JSON.parse);
+
 function safeJsonParse(value: string): unknown {
   try {
-    return JSON.parse(value) as unknown;
+    return jsonParse(value) as unknown;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestContext, copyingBodies, parseFlatQuery } from './request-context.js';
+import { RequestContext, attachContext, attachedContext, attachedCount, copyingBodies, detachRequest, detachResponse, parseFlatQuery } from './request-context.js';
 import { IpMatcher } from './ip.js';
 
 /** An Express-like request: `query` is a getter that parses on every read (as in Express 5), counted. */
@@ -73,6 +73,18 @@ describe('RequestContext inputs', () => {
       ],
     );
     assert.equal(queryReads(), 0);
+  });
+
+  it('finds a repeated key among many, and reads a short query after a long one with nothing left over', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `k${i}=v${i}`).join('&');
+    const long = expressLikeRequest(`/p?${many}&k39=again`, {}).req;
+    const paths = new RequestContext(long, undefined, noProxies).inputs().filter((i) => i.source === 'query').map((i) => i.path);
+    assert.equal(paths.length, 41);
+    assert.deepEqual(paths.slice(-2), ['query.k39.0', 'query.k39.1']);
+    // The pairs of the long query string must not leak into the next request's inputs.
+    const short = expressLikeRequest('/p?q=lamp', {}).req;
+    const inputs = new RequestContext(short, undefined, noProxies).inputs().filter((i) => i.source === 'query');
+    assert.deepEqual(inputs.map((i) => [i.path, i.value]), [['query.q', 'lamp']]);
   });
 
   it('a JSON number in a parsed body is input as the text the app would make of it', () => {
@@ -167,5 +179,40 @@ describe('body copies in flight', () => {
     abandoned.closed();
     assert.equal(copyingBodies(), false);
     assert.equal(abandoned.body, undefined);
+  });
+});
+
+describe('served requests registry', () => {
+  it('finds each of many requests in flight by its request and its response, and keeps none once detached', () => {
+    // More than the short array holds: the rest go to the overflow Map.
+    const served = Array.from({ length: 80 }, (_, i) => {
+      const { req } = expressLikeRequest(`/r/${i}`, {});
+      const res = { n: i } as unknown as ServerResponse;
+      const ctx = new RequestContext(req, res, noProxies);
+      attachContext(req, res, ctx);
+      return { req, res, ctx };
+    });
+    assert.equal(attachedCount(), 160);
+    for (const { req, res, ctx } of served) {
+      assert.equal(attachedContext(req), ctx);
+      assert.equal(attachedContext(res), ctx);
+    }
+    assert.equal(attachedContext({}), undefined);
+    // Responses close in an order unlike arrival; every other request stays attached a while (the app listens to its stream).
+    const order = served.map((_, i) => (i * 37) % served.length);
+    for (const i of order) {
+      const { req, res, ctx } = served[i]!;
+      detachResponse(ctx);
+      assert.equal(attachedContext(res), undefined);
+      if (i % 2 === 0) detachRequest(ctx);
+      assert.equal(attachedContext(req), i % 2 === 0 ? undefined : ctx);
+      for (const other of served) if (other.ctx !== ctx && other.ctx.requestAttached) assert.equal(attachedContext(other.req), other.ctx);
+    }
+    for (const { ctx } of served) detachRequest(ctx);
+    assert.equal(attachedCount(), 0);
+    for (const { req, res } of served) {
+      assert.equal(attachedContext(req), undefined);
+      assert.equal(attachedContext(res), undefined);
+    }
   });
 });

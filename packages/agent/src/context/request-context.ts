@@ -56,6 +56,10 @@ export class RequestContext {
   blocked = false;
   /** The app listens to this request's stream events (the http source runs them inside this context). */
   appListening = false;
+  /** Owned by the registry of served requests (attachContext …): whether req and res still find this context, and where it is kept (-1: in the overflow Map, or nowhere). */
+  requestAttached = false;
+  responseAttached = false;
+  servingSlot = -1;
   /** The input list last added to the recent-inputs ring (second-order checks). */
   remembered: readonly UserInput[] | undefined;
   /** Route pattern set explicitly by a framework source. */
@@ -71,6 +75,7 @@ export class RequestContext {
   private inputsKeyBody: unknown;
   private inputsKeyParams: unknown;
   private inputsKeyExtra = 0;
+  private collecting = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -132,10 +137,11 @@ export class RequestContext {
       if (this.framework?.query !== undefined) c.part('query', 'query', this.query);
       return;
     }
-    const flat = flatQueryInput(this.url, q + 1);
-    if (flat === undefined) c.part('query', 'query', this.query);
-    else if (Array.isArray(flat)) c.pairs('query', 'query', flat);
-    else c.part('query', 'query', flat);
+    const n = scanQueryPairs(this.url, q + 1, true, queryPairs);
+    if (n < 0) c.part('query', 'query', this.query);
+    // Keys that repeat (`a=1&a=2`) are an array to every parser: the same paths as theirs.
+    else if (repeatsKey(queryPairs, n)) c.part('query', 'query', pairsToObject(queryPairs, n));
+    else c.pairs('query', 'query', queryPairs, n);
   }
 
   private flatQuery(): Record<string, string | string[]> | undefined {
@@ -269,6 +275,9 @@ export class RequestContext {
    * only if the framework has since parsed a body or matched new params.
    */
   inputs(): UserInput[] {
+    // A sink reached while the inputs are being collected (a hooked function a
+    // decoder calls) sees none rather than starting the collection over.
+    if (this.collecting) return this.cachedInputs ?? [];
     const body = this.body;
     const params = this.params;
     const extra = this.extraParts?.length ?? 0;
@@ -276,7 +285,12 @@ export class RequestContext {
       this.inputsKeyBody = body;
       this.inputsKeyParams = params;
       this.inputsKeyExtra = extra;
-      this.cachedInputs = this.collect(body, params);
+      this.collecting = true;
+      try {
+        this.cachedInputs = this.collect(body, params);
+      } finally {
+        this.collecting = false;
+      }
       this.cachedObjects = undefined;
     }
     return this.cachedInputs;
@@ -367,12 +381,13 @@ export function parseFlatQuery(text: string, from?: number): Record<string, stri
 export function parseFlatQuery(text: string, from: number, flatOnly: true): Record<string, string | string[]> | undefined;
 export function parseFlatQuery(text: string, from = 0, flatOnly = false): Record<string, string | string[]> | undefined {
   const pairs: string[] = [];
-  return scanQueryPairs(text, from, flatOnly, pairs) ? pairsToObject(pairs) : undefined;
+  const n = scanQueryPairs(text, from, flatOnly, pairs);
+  return n < 0 ? undefined : pairsToObject(pairs, n);
 }
 
-function pairsToObject(pairs: readonly string[]): Record<string, string | string[]> {
+function pairsToObject(pairs: readonly string[], n: number): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>;
-  for (let i = 0; i < pairs.length; i += 2) {
+  for (let i = 0; i < n; i += 2) {
     const key = pairs[i]!;
     const value = pairs[i + 1]!;
     const prev = out[key];
@@ -382,22 +397,35 @@ function pairsToObject(pairs: readonly string[]): Record<string, string | string
 }
 
 /**
- * A flat query string's key/value pairs, alternating (`['q', 'lamp']`), for
- * the input collector to take without an intermediate object; a string whose
- * keys repeat (`a=1&a=2`, an array to every parser) as its object. Undefined
- * when a key uses brackets: parsers nest those differently.
+ * The pairs of the query string being collected: one array for every request
+ * (collection is synchronous), written from the start each time and never
+ * shortened, so that it keeps its room.
  */
-export function flatQueryInput(text: string, from: number): readonly string[] | Record<string, string | string[]> | undefined {
-  const pairs: string[] = [];
-  if (!scanQueryPairs(text, from, true, pairs)) return undefined;
-  for (let i = 2; i < pairs.length; i += 2) {
-    for (let j = 0; j < i; j += 2) if (pairs[i] === pairs[j]) return pairsToObject(pairs);
+const queryPairs: string[] = [];
+
+/** Whether one of the first `n / 2` keys occurs twice: by comparison for the usual handful, by a Set past that (no quadratic work on a long query string). */
+function repeatsKey(pairs: readonly string[], n: number): boolean {
+  if (n <= 32) {
+    for (let i = 2; i < n; i += 2) {
+      for (let j = 0; j < i; j += 2) if (pairs[i] === pairs[j]) return true;
+    }
+    return false;
   }
-  return pairs;
+  const keys = new Set<string>();
+  for (let i = 0; i < n; i += 2) {
+    if (keys.has(pairs[i]!)) return true;
+    keys.add(pairs[i]!);
+  }
+  return false;
 }
 
-/** Pushes each `key=value` of `text` (from `from` on) onto `pairs`, decoded; false at a bracket key when `flatOnly`. */
-function scanQueryPairs(text: string, from: number, flatOnly: boolean, pairs: string[]): boolean {
+/**
+ * Writes each `key=value` of `text` (from `from` on), decoded, into `pairs`
+ * from index 0 (key, value, key, value …); the number of strings written, or
+ * -1 at a bracket key when `flatOnly`.
+ */
+function scanQueryPairs(text: string, from: number, flatOnly: boolean, pairs: string[]): number {
+  let n = 0;
   let start = from;
   let eq = -1;
   let encoded = false;
@@ -406,7 +434,8 @@ function scanQueryPairs(text: string, from: number, flatOnly: boolean, pairs: st
     if (ch === 38) {
       if (i > start) {
         const cut = eq === -1 ? i : eq;
-        pairs.push(queryPart(text, start, cut, encoded), cut === i ? '' : queryPart(text, cut + 1, i, encoded));
+        pairs[n++] = queryPart(text, start, cut, encoded);
+        pairs[n++] = cut === i ? '' : queryPart(text, cut + 1, i, encoded);
       }
       start = i + 1;
       eq = -1;
@@ -415,12 +444,12 @@ function scanQueryPairs(text: string, from: number, flatOnly: boolean, pairs: st
       if (eq === -1) eq = i;
     } else if (ch === 37 /* % */ || ch === 43 /* + */) {
       encoded = true;
-      if (flatOnly && eq === -1 && ch === 37 && text.charCodeAt(i + 1) === 53 /* 5 */ && (text.charCodeAt(i + 2) | 32) === 98 /* b */) return false;
+      if (flatOnly && eq === -1 && ch === 37 && text.charCodeAt(i + 1) === 53 /* 5 */ && (text.charCodeAt(i + 2) | 32) === 98 /* b */) return -1;
     } else if (ch === 91 /* [ */ && flatOnly && eq === -1) {
-      return false;
+      return -1;
     }
   }
-  return true;
+  return n;
 }
 
 function queryPart(text: string, start: number, end: number, encoded: boolean): string {
@@ -454,34 +483,76 @@ export function copyingBodies(): boolean {
 }
 
 /**
- * The context of each request an http server is serving, by its
- * IncomingMessage and by its ServerResponse: set at 'request', dropped when the
- * response closes (the request's own entry when its stream closes, if the app
- * listens to it). A Map, not a field on req and res: a field added to every
- * request is copied into each of the hidden classes frameworks give requests
- * later (Express 5 on Node 20 makes one per request; ~2 K instructions a
- * request), and a WeakMap of every request burdens each young-generation GC.
+ * The contexts of the requests an http server is serving, found by their
+ * IncomingMessage or ServerResponse: attached at 'request', the response side
+ * dropped when the response closes, the request side then too (or when its
+ * stream closes, if the app listens to it).
+ *
+ * Not a field on req and res: a field added to every request is copied into
+ * each of the hidden classes frameworks give requests later (Express 5 on
+ * Node 20 makes one per request). Not a Map by object either: hashing each new
+ * request and response, and V8 rebuilding the table as entries come and go,
+ * cost ~1.5 K instructions a request. A server has a handful of requests in
+ * flight: a scan of a short array finds one. Past SMALL in flight (long polls,
+ * streams, a burst), the rest are kept in a Map.
  */
-const served = new Map<object, RequestContext>();
+const serving: RequestContext[] = [];
+const overflow = new Map<object, RequestContext>();
+const SMALL = 32;
 
 export function attachContext(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
-  served.set(req, ctx);
-  served.set(res, ctx);
+  ctx.requestAttached = true;
+  ctx.responseAttached = true;
+  if (serving.length < SMALL) {
+    ctx.servingSlot = serving.length;
+    serving.push(ctx);
+  } else {
+    overflow.set(req, ctx);
+    overflow.set(res, ctx);
+  }
 }
 
 /** The context the http source attached to this IncomingMessage or ServerResponse, while it is being served. */
 export function attachedContext(reqOrRes: unknown): RequestContext | undefined {
-  return reqOrRes !== null && typeof reqOrRes === 'object' ? served.get(reqOrRes) : undefined;
+  if (reqOrRes === null || typeof reqOrRes !== 'object') return undefined;
+  for (let i = 0; i < serving.length; i++) {
+    const ctx = serving[i]!;
+    if ((ctx.req === reqOrRes && ctx.requestAttached) || (ctx.res === reqOrRes && ctx.responseAttached)) return ctx;
+  }
+  return overflow.size === 0 ? undefined : overflow.get(reqOrRes);
 }
 
-/** Forgets one side of a served request (its response closed, or its stream did). */
-export function detachContext(reqOrRes: object): void {
-  served.delete(reqOrRes);
+/** The response closed: it no longer finds its context. */
+export function detachResponse(ctx: RequestContext): void {
+  if (!ctx.responseAttached) return;
+  ctx.responseAttached = false;
+  if (ctx.servingSlot < 0) overflow.delete(ctx.res!);
+  else if (!ctx.requestAttached) release(ctx);
+}
+
+/** The request is over (its response closed and its stream too, when the app listens to it). */
+export function detachRequest(ctx: RequestContext): void {
+  if (!ctx.requestAttached) return;
+  ctx.requestAttached = false;
+  if (ctx.servingSlot < 0) overflow.delete(ctx.req);
+  else if (!ctx.responseAttached) release(ctx);
+}
+
+/** Takes a context out of the array: the last one moves into its slot. */
+function release(ctx: RequestContext): void {
+  const last = serving.pop()!;
+  if (last !== ctx) {
+    serving[ctx.servingSlot] = last;
+    last.servingSlot = ctx.servingSlot;
+  }
+  ctx.servingSlot = -1;
 }
 
 /** How many requests and responses have a context attached (tests: nothing may stay behind). */
 export function attachedCount(): number {
-  return served.size;
+  let count = overflow.size;
+  for (const ctx of serving) count += (ctx.requestAttached ? 1 : 0) + (ctx.responseAttached ? 1 : 0);
+  return count;
 }
 
 export function currentContext(): RequestContext | undefined {

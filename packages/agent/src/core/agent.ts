@@ -36,6 +36,7 @@ import { shellDetector } from './detectors.js';
 import type { Finding } from '../detectors/types.js';
 import type { ModuleSinkSpec, Operation, SinkRef } from '../sinks/types.js';
 import { respondBlocked } from '../sources/http/respond.js';
+import { markInternalServer } from '../sources/http/index.js';
 import { PrototypeGuard } from './prototype-guard.js';
 import type { Behavior } from '../behavior/index.js';
 import type * as BehaviorModule from '../behavior/index.js';
@@ -282,7 +283,7 @@ export class Agent {
       );
     });
     // Vigil's own endpoint is not an app request: no context, no checks.
-    (server as unknown as Record<symbol, boolean>)[Symbol.for('vigil.internalServer')] = true;
+    markInternalServer(server);
     server.on('error', (err) => this.logger.error({ port, err: err.message }, 'vigil: metrics endpoint failed'));
     server.listen(port, '127.0.0.1', () => this.logger.info({ port }, 'vigil: metrics on http://127.0.0.1:%d/metrics', port));
     server.unref();

@@ -1,16 +1,28 @@
 import http from 'node:http';
 import https from 'node:https';
-import { IncomingMessage } from 'node:http';
-import type { ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { VigilBlockedError } from '../../core/errors.js';
 import { respondBlocked } from './respond.js';
-import { RequestContext, attachContext, attachedContext, copyingBodies, detachContext, requestStorage } from '../../context/request-context.js';
+import { RequestContext, attachContext, attachedContext, copyingBodies, detachRequest, detachResponse, requestStorage } from '../../context/request-context.js';
 import type { StreamBodyKind } from '../../context/request-context.js';
 import { wrapMethod } from '../../hooks/wrap.js';
 import type { AnyFunction } from '../../hooks/wrap.js';
 import type { Agent, BuiltinPatcher } from '../../core/agent.js';
 
-const kInternalServer = Symbol.for('vigil.internalServer');
+/** Vigil's own servers (the metrics endpoint): their requests are no app requests. */
+const internalServers = new WeakSet<object>();
+let internalServerCount = 0;
+
+/** Marks a server Vigil itself runs: no context, no checks for what it serves. */
+export function markInternalServer(server: object): void {
+  internalServers.add(server);
+  internalServerCount++;
+}
+
+function isInternalServer(server: unknown): boolean {
+  // Almost every process runs none: then no lookup at all.
+  return internalServerCount !== 0 && internalServers.has(server as object);
+}
 
 /**
  * The source every framework stands on: each 'request' a node http/https
@@ -20,30 +32,18 @@ const kInternalServer = Symbol.for('vigil.internalServer');
 export const httpSource: BuiltinPatcher = {
   name: 'http-source',
   install(agent: Agent) {
-    // One listener function for every response: no closure per request.
-    const onResponseClose = function (this: ServerResponse): void {
-      const ctx = attachedContext(this);
-      if (ctx === undefined) return;
-      detachContext(this);
-      // A request the app listens to keeps its entry until its own stream closes (its events may come later).
-      if (!ctx.appListening) detachContext(ctx.req);
-      ctx.closed();
-      agent.prototypeGuard.check(ctx);
-      if (agent.requestRules && agent.behavior.watching) agent.behavior.finished(ctx, this.statusCode);
-    };
     for (const proto of [http.Server.prototype, https.Server.prototype]) {
       wrapMethod(proto, 'emit', (original) =>
         function emitWithContext(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse) {
-          if (event !== 'request' || !agent.active || (this as Record<symbol, unknown>)[kInternalServer] || req === undefined || res === undefined) {
+          if (event !== 'request' || !agent.active || req === undefined || res === undefined || isInternalServer(this)) {
             // eslint-disable-next-line prefer-rest-params
             return original.apply(this, arguments as unknown as unknown[]);
           }
           let ctx: RequestContext;
           try {
             ctx = new RequestContext(req, res, agent.policy.trustedProxies);
-            res.on('close', onResponseClose);
             attachContext(req, res, ctx);
-            const kind = streamBodyKind(req);
+            const kind = streamBodyKind(ctx);
             if (kind !== undefined) ctx.teeBody(kind, STREAM_BODY_LIMIT);
           } catch (err) {
             agent.guard.report('source.http', err);
@@ -63,8 +63,43 @@ export const httpSource: BuiltinPatcher = {
       );
     }
     bindRequestEvents(agent);
+    bindResponseClose(agent);
   },
 };
+
+/**
+ * A served request is over when its response closes: its context is detached,
+ * a body copy still running is dropped, and the request-end checks run. Seen in the
+ * response's emit (patched once on the prototype) rather than by a 'close'
+ * listener on each response: adding a listener to every response costs more
+ * than a comparison in each of the few events a response emits. Runs before
+ * the app's own 'close' listeners, as a listener added at 'request' would.
+ */
+function bindResponseClose(agent: Agent): void {
+  wrapMethod(ServerResponse.prototype, 'emit', (original) =>
+    function emitResponseEvent(this: ServerResponse, event: string | symbol) {
+      if (event === 'close') responseClosed(agent, this);
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as unknown[]);
+    },
+  );
+}
+
+function responseClosed(agent: Agent, res: ServerResponse): void {
+  const ctx = attachedContext(res);
+  if (ctx === undefined) return;
+  try {
+    detachResponse(ctx);
+    // A request the app listens to stays attached until its own stream closes (its events may come later).
+    if (!ctx.appListening) detachRequest(ctx);
+    ctx.closed();
+    agent.prototypeGuard.check(ctx);
+    if (agent.requestRules && agent.behavior.watching) agent.behavior.finished(ctx, res.statusCode);
+  } catch (err) {
+    // In the response's emit: a throw here would reach whoever closed it.
+    agent.guard.report('source.http', err);
+  }
+}
 
 function emitRequest(original: AnyFunction, server: unknown, req: IncomingMessage, res: ServerResponse): unknown {
   return original.call(server, 'request', req, res);
@@ -154,7 +189,7 @@ function stopListening(ctx: RequestContext): void {
   if (!ctx.appListening) return;
   ctx.appListening = false;
   requestsListened--;
-  if (ctx.res === undefined || attachedContext(ctx.res) !== ctx) detachContext(ctx.req);
+  if (!ctx.responseAttached) detachRequest(ctx);
 }
 
 /** The events that carry a request's body handling: compared directly (interned strings), cheaper than a Set lookup. */
@@ -170,12 +205,14 @@ function applyEmit(original: AnyFunction, target: IncomingMessage, args: IArgume
 const STREAM_BODY_LIMIT = 256 * 1024;
 
 /** Whether the request's body is worth copying as the app reads it, and how to parse it. */
-function streamBodyKind(req: IncomingMessage): StreamBodyKind | undefined {
-  const type = req.headers['content-type'];
+function streamBodyKind(ctx: RequestContext): StreamBodyKind | undefined {
+  if (!ctx.hasBody) return undefined;
+  const headers = ctx.headers;
+  const type = headers['content-type'];
   if (type === undefined) return undefined;
-  const length = req.headers['content-length'];
+  const length = headers['content-length'];
   if (length !== undefined && !(Number(length) > 0 && Number(length) <= STREAM_BODY_LIMIT)) return undefined;
-  if (length === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
+  if (length === undefined && headers['transfer-encoding'] === undefined) return undefined;
   const mime = type.split(';', 1)[0]!.trim().toLowerCase();
   if (mime === 'application/json' || mime.endsWith('+json')) return 'json';
   if (mime === 'application/x-www-form-urlencoded') return 'form';
