@@ -184,7 +184,7 @@ function noteAppListener(req: IncomingMessage, event: string | symbol, listener:
   requestsListened++;
 }
 
-/** The request's stream closed: its events are over, and once its response has closed too, its entry goes. */
+/** The request's stream closed: its events are over, and once its response has closed too, the request is detached. */
 function stopListening(ctx: RequestContext): void {
   if (!ctx.appListening) return;
   ctx.appListening = false;
@@ -206,13 +206,13 @@ const STREAM_BODY_LIMIT = 256 * 1024;
 
 /** Whether the request's body is worth copying as the app reads it, and how to parse it. */
 function streamBodyKind(ctx: RequestContext): StreamBodyKind | undefined {
+  // No length and no chunked encoding: no body (hasBody), nothing to copy.
   if (!ctx.hasBody) return undefined;
   const headers = ctx.headers;
   const type = headers['content-type'];
   if (type === undefined) return undefined;
   const length = headers['content-length'];
   if (length !== undefined && !(Number(length) > 0 && Number(length) <= STREAM_BODY_LIMIT)) return undefined;
-  if (length === undefined && headers['transfer-encoding'] === undefined) return undefined;
   const mime = type.split(';', 1)[0]!.trim().toLowerCase();
   if (mime === 'application/json' || mime.endsWith('+json')) return 'json';
   if (mime === 'application/x-www-form-urlencoded') return 'form';
