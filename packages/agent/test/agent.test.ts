@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { start, getAgent, getMetrics, setUser, onEvent, VigilBlockedError } from '../src/index.js';
 import type { SecurityEvent } from '../src/index.js';
 import { kOriginal } from '../src/core/symbols.js';
+import { attachedCount } from '../src/context/request-context.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir();
@@ -44,6 +45,11 @@ function inspectErrors(metrics: string): number {
   let sum = 0;
   for (const m of metrics.matchAll(/^rasp_internal_errors_total\{component="inspect\.[a-z]+"\} (\d+)$/gm)) sum += Number(m[1]);
   return sum;
+}
+
+/** Internal errors counted for the http source (request start, stream events, response end). */
+function sourceHttpErrors(metrics: string): number {
+  return Number(/^rasp_internal_errors_total\{component="source\.http"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
 }
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
@@ -166,6 +172,52 @@ describe('agent', () => {
     } finally {
       upstream.close();
     }
+  });
+
+  it('fails open when the end-of-request work throws inside the response emit, and counts it', async () => {
+    // The work runs inside ServerResponse#emit('close'): a throw there would
+    // reach whoever closed the response. It must not, the app's own 'close'
+    // listener must still run, and nothing may stay attached.
+    const guard = agent.prototypeGuard as unknown as { check: () => never };
+    const saved = guard.check;
+    guard.check = () => {
+      throw new Error('end-of-request bug');
+    };
+    const before = sourceHttpErrors(await getMetrics());
+    let appSawClose = false;
+    try {
+      handler = (_req, res) => {
+        res.on('close', () => (appSawClose = true));
+        res.end('served');
+      };
+      const res = await fetch(`${base}/`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'served');
+      await waitFor(() => appSawClose, "the app's close listener");
+      await waitFor(() => attachedCount() === 0, 'the request to be detached');
+    } finally {
+      guard.check = saved;
+    }
+    assert.ok(sourceHttpErrors(await getMetrics()) > before, 'the error is counted under source.http');
+  });
+
+  it('adds a listener whose name cannot be read, and counts the error', async () => {
+    // Vigil reads an 'end' listener's name (Node's own clearIncoming is left
+    // out of context); a listener whose name throws must still be added.
+    const before = sourceHttpErrors(await getMetrics());
+    handler = (req, res) => {
+      const listener = () => res.end('read to the end');
+      Object.defineProperty(listener, 'name', {
+        get() {
+          throw new Error('no name');
+        },
+      });
+      req.on('end', listener);
+      req.resume();
+    };
+    const res = await fetch(`${base}/`);
+    assert.equal(await res.text(), 'read to the end');
+    assert.ok(sourceHttpErrors(await getMetrics()) > before, 'the error is counted under source.http');
   });
 
   it('puts the user set with setUser on events, and counts events in metrics', async () => {

@@ -36,7 +36,7 @@ export class PrototypeGuard {
       try {
         this.report(ctx);
       } catch (err) {
-        // Runs in the response's 'close' listener: a throw here would end the process.
+        // Runs as the response emits 'close': a throw here would reach whoever closed it.
         this.agent.guard.report('prototype-guard', err);
       }
       return;
