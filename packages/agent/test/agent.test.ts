@@ -40,17 +40,17 @@ after(() => server.close());
 const injected = (req: IncomingMessage) => `SELECT name FROM t WHERE name = '${new URL(req.url!, 'http://x').searchParams.get('q') ?? ''}'`;
 const ATTACK = `?q=${encodeURIComponent("' OR '1'='1")}`;
 
-/** Internal errors counted inside inspect, all sink kinds together. */
-function inspectErrors(metrics: string): number {
+/** Internal errors counted for the components `component` (a pattern) matches, summed. */
+function internalErrors(metrics: string, component: string): number {
   let sum = 0;
-  for (const m of metrics.matchAll(/^rasp_internal_errors_total\{component="inspect\.[a-z]+"\} (\d+)$/gm)) sum += Number(m[1]);
+  for (const m of metrics.matchAll(new RegExp(`^rasp_internal_errors_total\\{component="${component}"\\} (\\d+)$`, 'gm'))) sum += Number(m[1]);
   return sum;
 }
 
+/** Internal errors counted inside inspect, all sink kinds together. */
+const inspectErrors = (metrics: string): number => internalErrors(metrics, 'inspect\\.[a-z]+');
 /** Internal errors counted for the http source (request start, stream events, response end). */
-function sourceHttpErrors(metrics: string): number {
-  return Number(/^rasp_internal_errors_total\{component="source\.http"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
-}
+const sourceHttpErrors = (metrics: string): number => internalErrors(metrics, 'source\\.http');
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;

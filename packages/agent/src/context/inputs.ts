@@ -368,11 +368,11 @@ function isJsonBlank(c: number): boolean {
 }
 
 /**
- * The original JSON.parse: decoding an input is Vigil's own work, not an app
- * operation for the JSON sink to inspect (which would ask for this request's
- * inputs again while they are being collected).
+ * The original JSON.parse: decoding an input (or a body Vigil copied) is
+ * Vigil's own work, not an app operation for the JSON sink to inspect (which
+ * would ask for this request's inputs again while they are being collected).
  */
-const jsonParse = unwrapped(JSON.parse);
+export const jsonParse = unwrapped(JSON.parse);
 
 function safeJsonParse(value: string): unknown {
   try {

@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InputCollector, isPlainText, objectInputs } from './inputs.js';
+import { InputCollector, isPlainText, jsonParse, objectInputs } from './inputs.js';
 import type { InputPart } from './inputs.js';
 import { clientIp } from './ip.js';
-import { unwrapped } from '../hooks/wrap.js';
 import type { IpMatcher } from './ip.js';
 import type { InputSource, UserInput, UserObjectInput } from '../detectors/types.js';
 
@@ -361,8 +360,7 @@ function parseStreamBody(kind: StreamBodyKind, text: string): unknown {
   if (kind === 'text') return text;
   if (kind === 'json') {
     try {
-      // The original JSON.parse: Vigil's own parse is no app operation to inspect.
-      return unwrapped(JSON.parse)(text) as unknown;
+      return jsonParse(text) as unknown;
     } catch {
       // Not JSON after all: the text itself is still what the client sent.
       return text;
