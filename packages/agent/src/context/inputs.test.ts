@@ -53,6 +53,41 @@ describe('request input flattening', () => {
     assert.deepEqual(inputs.map((i) => i.path), ['headers.user-agent']);
   });
 
+  it('reuses the inputs of a header value seen before, whichever value came last, and never under another header', () => {
+    const headers = (ua: string, ref: string) => collectInputs([{ source: 'headers', prefix: 'headers', value: { 'user-agent': ua, referer: ref } }]);
+    // Fresh strings each time, as each request's parser makes them.
+    const fresh = (text: string) => [...text].join('');
+    const uaA = 'Mozilla/5.0 (X11; Linux x86_64) Gecko';
+    const uaB = "curl/8.5.0' OR 1=1--";
+    const refA = 'https://shop.example.com/products?page=2';
+    const first = headers(fresh(uaA), fresh(refA));
+    const second = headers(fresh(uaB), fresh(refA));
+    // The referer's last value is refA; a user agent equal to it is still the user agent's own input.
+    const third = headers(fresh(refA), fresh(uaA));
+    const fourth = headers(fresh(uaA), fresh(refA));
+    const pairs = (inputs: ReturnType<typeof collectInputs>) => inputs.map((i) => [i.path, i.value]);
+    assert.deepEqual(pairs(first), [
+      ['headers.user-agent', uaA],
+      ['headers.referer', refA],
+    ]);
+    assert.deepEqual(pairs(second), [
+      ['headers.user-agent', uaB],
+      ['headers.referer', refA],
+    ]);
+    assert.deepEqual(pairs(third), [
+      ['headers.user-agent', refA],
+      ['headers.referer', uaA],
+    ]);
+    assert.deepEqual(pairs(fourth), [
+      ['headers.user-agent', uaA],
+      ['headers.referer', refA],
+    ]);
+    // Computed once per header and value: the same objects come back, for the last value and for an earlier one.
+    assert.equal(second[1], first[1]);
+    assert.equal(fourth[0], first[0]);
+    assert.equal(fourth[1], first[1]);
+  });
+
   it('adds the code between template delimiters (what a template engine compiles)', () => {
     const inputs = collectInputs([
       { source: 'query', prefix: 'query', value: { a: "Hi <%= process.mainModule.require('fs') %>!", b: 'Total: ${process.env.HOME} and #{ x.y() }', c: '{{ constructor.constructor }}', d: '<%- inc -%>' } },

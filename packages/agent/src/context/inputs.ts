@@ -120,31 +120,46 @@ export class InputCollector {
 /**
  * Header values repeat from request to request (user agent, client hints,
  * session cookies): their inputs and decoded forms are computed once and
- * reused. Kept per group (a header's name, or a part's prefix) and raw text,
- * so a hit costs two lookups and builds no string. Bounded; cleared when full.
+ * reused. Kept per group (a header's name, or a part's prefix) and raw text.
+ * Each group also holds the text it saw last: a client sends the same value
+ * request after request, and comparing with it spares hashing the whole value
+ * (a long user agent, a cookie header) for the lookup. Bounded; cleared when full.
  */
-const repeatCache = new Map<string, Map<string, readonly UserInput[]>>();
+interface RepeatGroup {
+  lastKey: string | undefined;
+  lastInputs: readonly UserInput[];
+  readonly byKey: Map<string, readonly UserInput[]>;
+}
+const repeatCache = new Map<string, RepeatGroup>();
 let repeatCacheSize = 0;
 const REPEAT_CACHE_SIZE = 1000;
 const REPEAT_MAX_LENGTH = 1024;
 
 /** The inputs of `value` (parsed from `key`) at `prefix.name` (or `prefix`), from the cache when seen before. */
 function collectRepeating(c: InputCollector, source: InputSource, prefix: string, name: string | undefined, key: string, value: unknown): void {
-  const group = name ?? prefix;
-  let byKey = repeatCache.get(group);
-  let cached = byKey?.get(key);
-  if (cached === undefined) {
-    const own = new InputCollector(c.limits);
-    walk(own, source, name === undefined ? prefix : `${prefix}.${name}`, value, 1, undefined);
-    cached = own.out;
-    if (repeatCacheSize >= REPEAT_CACHE_SIZE) {
-      repeatCache.clear();
-      repeatCacheSize = 0;
-      byKey = undefined;
+  const groupName = name ?? prefix;
+  let group = repeatCache.get(groupName);
+  let cached: readonly UserInput[] | undefined;
+  if (group !== undefined && group.lastKey === key) cached = group.lastInputs;
+  else {
+    cached = group?.byKey.get(key);
+    if (cached === undefined) {
+      const own = new InputCollector(c.limits);
+      walk(own, source, name === undefined ? prefix : `${prefix}.${name}`, value, 1, undefined);
+      cached = own.out;
+      if (repeatCacheSize >= REPEAT_CACHE_SIZE) {
+        repeatCache.clear();
+        repeatCacheSize = 0;
+        group = undefined;
+      }
+      if (group === undefined) repeatCache.set(groupName, (group = { lastKey: undefined, lastInputs: cached, byKey: new Map() }));
+      group.byKey.set(key, cached);
+      repeatCacheSize++;
     }
-    if (byKey === undefined) repeatCache.set(group, (byKey = new Map()));
-    byKey.set(key, cached);
-    repeatCacheSize++;
+    if (group !== undefined) {
+      group.lastKey = key;
+      group.lastInputs = cached;
+    }
   }
   for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
