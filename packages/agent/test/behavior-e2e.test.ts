@@ -80,11 +80,21 @@ describe('two shop processes sharing one Redis', () => {
     }
     const passed = statuses.filter((s) => s === 200).length;
     console.log(`  A/B alternating, shared limit 6: ${statuses.join(' ')}`);
-    // Each process decides on the last count Redis sent: at most one request per process slips past.
-    assert.ok(passed >= 6 && passed <= 8, `passed ${passed} of 16 with a shared limit of 6: ${statuses.join(' ')}`);
-    assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(' '));
-    assert.ok(statuses.some((s, i) => s === 429 && i % 2 === 0), 'process A answers 429');
-    assert.ok(statuses.some((s, i) => s === 429 && i % 2 === 1), 'process B answers 429');
+    // Nothing on the request path waits for Redis: each process decides on its own
+    // hits plus the shared count of Redis's last reply. How many slip past the limit
+    // depends on whether a reply lands before the next request, so what is asserted
+    // is what holds whatever the timing:
+    // no refusal before the limit is used up;
+    assert.deepEqual(statuses.slice(0, 6), [200, 200, 200, 200, 200, 200], statuses.join(' '));
+    // each process refuses by its seventh request (its own hits alone reach the limit), and keeps refusing;
+    for (const [name, parity] of [['A', 0], ['B', 1]] as const) {
+      const own = statuses.filter((_, i) => i % 2 === parity);
+      const first = own.indexOf(429);
+      assert.ok(first !== -1 && first <= 6, `process ${name} answers 429 by its 7th request: ${own.join(' ')}`);
+      assert.ok(own.slice(first).every((s) => s === 429), `process ${name} keeps refusing: ${own.join(' ')}`);
+    }
+    // and the count is shared: two processes counting apart would let 12 through.
+    assert.ok(passed < 12, `passed ${passed} of 16 with a shared limit of 6: ${statuses.join(' ')}`);
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
     // Events are flushed after the response's tick: wait for every 429 to have written its event.
     const refused = statuses.filter((s) => s === 429).length;
