@@ -66,21 +66,11 @@ describe('request input flattening', () => {
     const third = headers(fresh(refA), fresh(uaA));
     const fourth = headers(fresh(uaA), fresh(refA));
     const pairs = (inputs: ReturnType<typeof collectInputs>) => inputs.map((i) => [i.path, i.value]);
-    assert.deepEqual(pairs(first), [
-      ['headers.user-agent', uaA],
-      ['headers.referer', refA],
-    ]);
-    assert.deepEqual(pairs(second), [
-      ['headers.user-agent', uaB],
-      ['headers.referer', refA],
-    ]);
-    assert.deepEqual(pairs(third), [
-      ['headers.user-agent', refA],
-      ['headers.referer', uaA],
-    ]);
-    assert.deepEqual(pairs(fourth), [
-      ['headers.user-agent', uaA],
-      ['headers.referer', refA],
+    assert.deepEqual([first, second, third, fourth].map(pairs), [
+      [['headers.user-agent', uaA], ['headers.referer', refA]],
+      [['headers.user-agent', uaB], ['headers.referer', refA]],
+      [['headers.user-agent', refA], ['headers.referer', uaA]],
+      [['headers.user-agent', uaA], ['headers.referer', refA]],
     ]);
     // Computed once per header and value: the same objects come back, for the last value and for an earlier one.
     assert.equal(second[1], first[1]);

@@ -142,8 +142,7 @@ function collectRepeating(c: InputCollector, source: InputSource, prefix: string
   let cached: readonly UserInput[] | undefined;
   if (group !== undefined && group.lastKey === key) cached = group.lastInputs;
   else {
-    cached = group?.byKey.get(key);
-    if (cached === undefined) {
+    if (group === undefined || (cached = group.byKey.get(key)) === undefined) {
       const own = new InputCollector(c.limits);
       walk(own, source, name === undefined ? prefix : `${prefix}.${name}`, value, 1, undefined);
       cached = own.out;
@@ -156,10 +155,8 @@ function collectRepeating(c: InputCollector, source: InputSource, prefix: string
       group.byKey.set(key, cached);
       repeatCacheSize++;
     }
-    if (group !== undefined) {
-      group.lastKey = key;
-      group.lastInputs = cached;
-    }
+    group.lastKey = key;
+    group.lastInputs = cached;
   }
   for (let i = 0; i < cached.length; i++) c.addCollected(cached[i]!);
 }
